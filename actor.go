@@ -1,0 +1,162 @@
+package forkline
+
+import (
+	"context"
+	"slices"
+)
+
+// Role is a job a person or system does at a site. Roles are granted per site.
+type Role string
+
+// The roles.
+const (
+	RoleOperator    Role = "operator"
+	RoleSupervisor  Role = "supervisor"
+	RoleQuality     Role = "quality"
+	RoleMaintenance Role = "maintenance"
+	RolePlanner     Role = "planner"
+	RoleManager     Role = "manager"
+	RoleAdmin       Role = "admin"
+	RoleAuditor     Role = "auditor" // read-only, including the audit trail
+	RoleIntegration Role = "integration"
+)
+
+// Roles lists every role in a stable order.
+func Roles() []Role {
+	return []Role{RoleOperator, RoleSupervisor, RoleQuality, RoleMaintenance, RolePlanner,
+		RoleManager, RoleAdmin, RoleAuditor, RoleIntegration}
+}
+
+// Valid reports whether r is a known role.
+func (r Role) Valid() bool { return slices.Contains(Roles(), r) }
+
+// Permission is the right to do one kind of thing. Every route declares the
+// permission it needs.
+type Permission string
+
+// The permissions.
+const (
+	PermMasterRead      Permission = "master.read"      // read plant master data
+	PermMasterWrite     Permission = "master.write"     // create, change and disable plant master data
+	PermSupplierApprove Permission = "supplier.approve" // change a supplier's approval status
+	PermAuditRead       Permission = "audit.read"       // read the audit trail
+	PermUsersManage     Permission = "users.manage"     // create users, grant roles, reset passwords
+	PermTokensManage    Permission = "tokens.manage"    // create and revoke API tokens
+)
+
+// Permissions lists every permission in a stable order.
+func Permissions() []Permission {
+	return []Permission{PermMasterRead, PermMasterWrite, PermSupplierApprove, PermAuditRead, PermUsersManage, PermTokensManage}
+}
+
+// rolePermissions is the access matrix. It is the one place that says which
+// role may do what; docs/api.md prints it.
+var rolePermissions = map[Role][]Permission{
+	RoleOperator:    {PermMasterRead},
+	RoleSupervisor:  {PermMasterRead},
+	RoleQuality:     {PermMasterRead, PermMasterWrite, PermSupplierApprove, PermAuditRead},
+	RoleMaintenance: {PermMasterRead},
+	RolePlanner:     {PermMasterRead, PermMasterWrite},
+	RoleManager:     {PermMasterRead, PermMasterWrite, PermAuditRead},
+	RoleAdmin:       {PermMasterRead, PermMasterWrite, PermAuditRead, PermUsersManage, PermTokensManage},
+	RoleAuditor:     {PermMasterRead, PermAuditRead},
+	RoleIntegration: {PermMasterRead, PermMasterWrite},
+}
+
+// Has reports whether role r carries permission p.
+func (r Role) Has(p Permission) bool { return slices.Contains(rolePermissions[r], p) }
+
+// Grant is a role held on one site.
+type Grant struct {
+	SiteID ID
+	Role   Role
+}
+
+// ActorKind says whether an actor is a person or a system.
+type ActorKind string
+
+// The actor kinds.
+const (
+	ActorUser   ActorKind = "user"
+	ActorToken  ActorKind = "token"  // a machine or ERP system with an API token
+	ActorSystem ActorKind = "system" // Forkline itself: migrations, the demo seeder, the CLI run by an operator of the server
+)
+
+// Actor is who a request runs for: a signed-in user, an API token or the system.
+type Actor struct {
+	Kind   ActorKind
+	ID     ID     // user or token ID; "system" for the system
+	Name   string // username or token name, recorded in the audit trail
+	Grants []Grant
+}
+
+// System is the actor of command-line administration and seeding, which has
+// every permission on every site.
+var System = Actor{Kind: ActorSystem, ID: "system", Name: "system"}
+
+// Can reports whether a holds permission p on site. The system actor can do everything.
+func (a Actor) Can(p Permission, site ID) bool {
+	if a.Kind == ActorSystem {
+		return true
+	}
+	for _, g := range a.Grants {
+		if g.SiteID == site && g.Role.Has(p) {
+			return true
+		}
+	}
+	return false
+}
+
+// CanAnywhere reports whether a holds permission p on at least one site.
+func (a Actor) CanAnywhere(p Permission) bool {
+	if a.Kind == ActorSystem {
+		return true
+	}
+	for _, g := range a.Grants {
+		if g.Role.Has(p) {
+			return true
+		}
+	}
+	return false
+}
+
+// Sites returns the sites on which a holds permission p, in grant order.
+func (a Actor) Sites(p Permission) []ID {
+	var out []ID
+	for _, g := range a.Grants {
+		if g.Role.Has(p) && !slices.Contains(out, g.SiteID) {
+			out = append(out, g.SiteID)
+		}
+	}
+	return out
+}
+
+// Require returns ErrForbidden unless a holds permission p on site.
+func (a Actor) Require(p Permission, site ID) error {
+	if a.Can(p, site) {
+		return nil
+	}
+	return ErrForbidden
+}
+
+type actorKey struct{}
+
+// WithActor returns a context carrying the actor.
+func WithActor(ctx context.Context, a Actor) context.Context {
+	return context.WithValue(ctx, actorKey{}, a)
+}
+
+// ActorFrom returns the actor in ctx, and false if there is none.
+func ActorFrom(ctx context.Context) (Actor, bool) {
+	a, ok := ctx.Value(actorKey{}).(Actor)
+	return a, ok
+}
+
+// RequireActor returns the actor in ctx, or ErrUnauthenticated.
+func RequireActor(ctx context.Context) (Actor, error) {
+	a, ok := ActorFrom(ctx)
+	if !ok {
+		return Actor{}, ErrUnauthenticated
+	}
+	return a, nil
+}

@@ -1,0 +1,89 @@
+package auth
+
+import (
+	"context"
+	"time"
+
+	"github.com/forkline/forkline"
+	"github.com/forkline/forkline/internal/audit"
+)
+
+// User is a person who signs in.
+type User struct {
+	ID           forkline.ID
+	Username     string // unique, lower case
+	DisplayName  string
+	Active       bool
+	Version      int
+	Grants       []forkline.Grant
+	FailedLogins int
+	LockedUntil  time.Time // zero when not locked
+	CreatedAt    time.Time
+	UpdatedAt    time.Time
+}
+
+// Actor returns the actor for requests made by u.
+func (u User) Actor() forkline.Actor {
+	return forkline.Actor{Kind: forkline.ActorUser, ID: u.ID, Name: u.Username, Grants: u.Grants}
+}
+
+// Session is a signed-in browser.
+type Session struct {
+	Hash      string // SHA-256 of the cookie value
+	UserID    forkline.ID
+	CreatedAt time.Time
+	ExpiresAt time.Time
+}
+
+// Token is an API token for a machine or an ERP system, scoped to one site and role.
+type Token struct {
+	ID        forkline.ID
+	Name      string
+	SiteID    forkline.ID
+	Role      forkline.Role
+	CreatedBy string
+	CreatedAt time.Time
+	ExpiresAt time.Time // zero: never expires
+	RevokedAt time.Time // zero: not revoked
+}
+
+// Actor returns the actor for requests made with t.
+func (t Token) Actor() forkline.Actor {
+	return forkline.Actor{Kind: forkline.ActorToken, ID: t.ID, Name: "token:" + t.Name,
+		Grants: []forkline.Grant{{SiteID: t.SiteID, Role: t.Role}}}
+}
+
+// Store is what the auth service needs. Every method is one transaction.
+type Store interface {
+	// CreateUser adds a user with a password hash. Conflict when the username is taken.
+	CreateUser(ctx context.Context, u User, passwordHash string, ch audit.Change) error
+	// FindUserByID returns a user with its grants. NotFound when there is none.
+	FindUserByID(ctx context.Context, id forkline.ID) (User, error)
+	// FindCredentials returns a user with its grants and its password hash. NotFound when there is none.
+	FindCredentials(ctx context.Context, username string) (User, string, error)
+	// FindUsers returns every user, by username.
+	FindUsers(ctx context.Context) ([]User, error)
+	// UpdateUser stores a user's display name, active flag and password hash
+	// (unchanged when passwordHash is ""), guarded by prevVersion. Disabling
+	// a user deletes its sessions. Conflict when the version moved on.
+	UpdateUser(ctx context.Context, u User, prevVersion int, passwordHash string, ch audit.Change) error
+	// SetGrants replaces a user's grants. Conflict when the version moved on.
+	SetGrants(ctx context.Context, userID forkline.ID, prevVersion int, grants []forkline.Grant, ch audit.Change) error
+	// RecordLoginFailure counts a wrong password and sets the lock time.
+	RecordLoginFailure(ctx context.Context, userID forkline.ID, failures int, lockedUntil time.Time) error
+	// RecordLoginSuccess resets the failure count and stores the new session.
+	RecordLoginSuccess(ctx context.Context, s Session) error
+	// FindSession returns a live session's user: NotFound when the session
+	// does not exist, has expired at now, or its user is disabled.
+	FindSession(ctx context.Context, hash string, now time.Time) (User, error)
+	// DeleteSession ends a session.
+	DeleteSession(ctx context.Context, hash string) error
+	// CreateToken adds an API token by the hash of its secret.
+	CreateToken(ctx context.Context, t Token, hash string, ch audit.Change) error
+	// FindTokenByHash returns a token that is not revoked and not expired at now. NotFound otherwise.
+	FindTokenByHash(ctx context.Context, hash string, now time.Time) (Token, error)
+	// FindTokens returns every token, newest first.
+	FindTokens(ctx context.Context) ([]Token, error)
+	// RevokeToken marks a token revoked. NotFound when it does not exist, Conflict when already revoked.
+	RevokeToken(ctx context.Context, id forkline.ID, at time.Time, ch audit.Change) error
+}

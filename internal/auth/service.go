@@ -1,0 +1,400 @@
+package auth
+
+import (
+	"context"
+	"fmt"
+	"regexp"
+	"slices"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/forkline/forkline"
+	"github.com/forkline/forkline/internal/audit"
+)
+
+// Sign-in throttling.
+const (
+	MaxFailures = 5                // wrong passwords in a row before the account locks
+	FirstLock   = 30 * time.Second // lock after MaxFailures; doubles with each further failure
+	MaxLockout  = 15 * time.Minute
+)
+
+// SessionTTL is how long a browser session lasts: one long shift.
+const SessionTTL = 12 * time.Hour
+
+// MinPasswordLen is the shortest password accepted (NIST SP 800-63B: at least 8).
+const MinPasswordLen = 10
+
+// ErrBadCredentials is returned for a wrong username or password, without saying which.
+var ErrBadCredentials = &forkline.Error{Code: forkline.Unauthorized, Msg: "The username or password is wrong."}
+
+// Service manages users, sessions and tokens.
+type Service struct {
+	store  Store
+	ids    *forkline.IDGenerator
+	now    func() time.Time
+	params HashParams
+	dummy  string // a hash to check against when the user does not exist, so timing does not reveal usernames
+}
+
+// NewService returns a Service hashing passwords with params.
+func NewService(store Store, ids *forkline.IDGenerator, now func() time.Time, params HashParams) *Service {
+	dummy, _ := hashPassword("forkline-dummy-password", params)
+	return &Service{store: store, ids: ids, now: now, params: params, dummy: dummy}
+}
+
+var usernameRE = regexp.MustCompile(`^[a-z0-9][a-z0-9._-]{1,39}$`)
+
+func validatePassword(p *forkline.Problems, field, pw string) {
+	if utf8.RuneCountInString(pw) < MinPasswordLen {
+		p.Add(field, "min_length", fmt.Sprintf("%s must have at least %d characters", field, MinPasswordLen))
+	}
+	p.MaxLen(field, pw, 200)
+}
+
+// publicUser is the audit snapshot of a user: never the password hash.
+type publicUser struct {
+	Username, DisplayName string
+	Active                bool
+	Grants                []forkline.Grant
+}
+
+func snapshot(u User) publicUser {
+	return publicUser{Username: u.Username, DisplayName: u.DisplayName, Active: u.Active, Grants: u.Grants}
+}
+
+func requireAdmin(ctx context.Context) (forkline.Actor, error) {
+	a, err := forkline.RequireActor(ctx)
+	if err != nil {
+		return a, err
+	}
+	if !a.CanAnywhere(forkline.PermUsersManage) {
+		return a, forkline.ErrForbidden
+	}
+	return a, nil
+}
+
+// CreateUser adds a user. The caller needs users.manage.
+func (s *Service) CreateUser(ctx context.Context, username, displayName, password string) (User, error) {
+	if _, err := requireAdmin(ctx); err != nil {
+		return User{}, err
+	}
+	username = strings.ToLower(strings.TrimSpace(username))
+	var p forkline.Problems
+	if !usernameRE.MatchString(username) {
+		p.Add("username", "pattern", "username must be 2-40 lower-case letters, digits, dots, dashes or underscores")
+	}
+	p.Required("displayName", displayName)
+	p.MaxLen("displayName", displayName, 200)
+	validatePassword(&p, "password", password)
+	if err := p.Err("The user is not valid."); err != nil {
+		return User{}, err
+	}
+	hash, err := hashPassword(password, s.params)
+	if err != nil {
+		return User{}, err
+	}
+	now := s.now().UTC().Truncate(time.Microsecond)
+	u := User{ID: s.ids.New(), Username: username, DisplayName: strings.TrimSpace(displayName), Active: true, Version: 1, CreatedAt: now, UpdatedAt: now}
+	ch := audit.Change{Action: audit.Create, Entity: "user", EntityID: u.ID, After: snapshot(u)}
+	if err := s.store.CreateUser(ctx, u, hash, ch); err != nil {
+		return User{}, err
+	}
+	return u, nil
+}
+
+// Users lists every user. The caller needs users.manage.
+func (s *Service) Users(ctx context.Context) ([]User, error) {
+	if _, err := requireAdmin(ctx); err != nil {
+		return nil, err
+	}
+	return s.store.FindUsers(ctx)
+}
+
+// User returns one user. Users may read themselves; others need users.manage.
+func (s *Service) User(ctx context.Context, id forkline.ID) (User, error) {
+	a, err := forkline.RequireActor(ctx)
+	if err != nil {
+		return User{}, err
+	}
+	if a.ID != id && !a.CanAnywhere(forkline.PermUsersManage) {
+		return User{}, forkline.ErrForbidden
+	}
+	if !forkline.ValidID(id) {
+		return User{}, forkline.ErrNotFound
+	}
+	return s.store.FindUserByID(ctx, id)
+}
+
+// FindUserByUsername returns a user by name. The caller needs users.manage.
+func (s *Service) FindUserByUsername(ctx context.Context, username string) (User, error) {
+	if _, err := requireAdmin(ctx); err != nil {
+		return User{}, err
+	}
+	u, _, err := s.store.FindCredentials(ctx, strings.ToLower(strings.TrimSpace(username)))
+	return u, err
+}
+
+// SetPassword sets a user's password. The caller needs users.manage, or must be the user.
+func (s *Service) SetPassword(ctx context.Context, id forkline.ID, password, reason string) error {
+	u, err := s.User(ctx, id)
+	if err != nil {
+		return err
+	}
+	var p forkline.Problems
+	validatePassword(&p, "password", password)
+	if err := p.Err("The password is not valid."); err != nil {
+		return err
+	}
+	hash, err := hashPassword(password, s.params)
+	if err != nil {
+		return err
+	}
+	after := u
+	after.Version++
+	after.FailedLogins, after.LockedUntil = 0, time.Time{}
+	after.UpdatedAt = s.now().UTC().Truncate(time.Microsecond)
+	ch := audit.Change{Action: audit.Update, Entity: "user", EntityID: u.ID, Reason: reasonOr(reason, "password set"), Before: snapshot(u), After: snapshot(after)}
+	return s.store.UpdateUser(ctx, after, u.Version, hash, ch)
+}
+
+func reasonOr(reason, def string) string {
+	if strings.TrimSpace(reason) == "" {
+		return def
+	}
+	return reason
+}
+
+// SetActive disables or enables a user. Disabling ends the user's sessions.
+// The caller needs users.manage and may not disable themselves.
+func (s *Service) SetActive(ctx context.Context, id forkline.ID, active bool, reason string) (User, error) {
+	a, err := requireAdmin(ctx)
+	if err != nil {
+		return User{}, err
+	}
+	if !active && a.ID == id {
+		return User{}, forkline.Errorf(forkline.Conflict, "You cannot disable your own account.")
+	}
+	u, err := s.User(ctx, id)
+	if err != nil {
+		return User{}, err
+	}
+	if u.Active == active {
+		return u, nil
+	}
+	if strings.TrimSpace(reason) == "" {
+		return User{}, &forkline.Error{Code: forkline.Invalid, Msg: "Give a reason.", Fields: []forkline.FieldProblem{{Field: "reason", Rule: "required", Msg: "reason is required"}}}
+	}
+	after := u
+	after.Active = active
+	after.Version++
+	after.UpdatedAt = s.now().UTC().Truncate(time.Microsecond)
+	action := audit.Disable
+	if active {
+		action = audit.Enable
+	}
+	ch := audit.Change{Action: action, Entity: "user", EntityID: u.ID, Reason: reason, Before: snapshot(u), After: snapshot(after)}
+	if err := s.store.UpdateUser(ctx, after, u.Version, "", ch); err != nil {
+		return User{}, err
+	}
+	return after, nil
+}
+
+// SetRole grants (grant true) or revokes a role on a site. The caller needs users.manage.
+// siteExists says whether the site exists; auth does not own sites.
+func (s *Service) SetRole(ctx context.Context, id forkline.ID, g forkline.Grant, grant bool, reason string, siteExists func(context.Context, forkline.ID) bool) (User, error) {
+	if _, err := requireAdmin(ctx); err != nil {
+		return User{}, err
+	}
+	var p forkline.Problems
+	if !g.Role.Valid() {
+		p.Add("role", "one_of", "role must be one of operator, supervisor, quality, maintenance, planner, manager, admin, auditor, integration")
+	}
+	if !forkline.ValidID(g.SiteID) || !siteExists(ctx, g.SiteID) {
+		p.Add("siteId", "reference", "siteId must be the ID of an existing site")
+	}
+	if err := p.Err("The grant is not valid."); err != nil {
+		return User{}, err
+	}
+	u, err := s.User(ctx, id)
+	if err != nil {
+		return User{}, err
+	}
+	has := slices.Contains(u.Grants, g)
+	if has == grant {
+		return u, nil
+	}
+	after := u
+	if grant {
+		after.Grants = append(slices.Clone(u.Grants), g)
+	} else {
+		after.Grants = slices.DeleteFunc(slices.Clone(u.Grants), func(x forkline.Grant) bool { return x == g })
+	}
+	after.Version++
+	action := audit.Grant
+	if !grant {
+		action = audit.Revoke
+	}
+	ch := audit.Change{Action: action, Entity: "user", EntityID: u.ID, SiteID: g.SiteID, Reason: reason, Before: snapshot(u), After: snapshot(after)}
+	if err := s.store.SetGrants(ctx, u.ID, u.Version, after.Grants, ch); err != nil {
+		return User{}, err
+	}
+	return after, nil
+}
+
+// Login checks a username and password and starts a session. It returns the
+// session secret for the cookie. A locked account is refused without
+// checking the password.
+func (s *Service) Login(ctx context.Context, username, password string) (secret string, u User, err error) {
+	now := s.now().UTC()
+	u, hash, err := s.store.FindCredentials(ctx, strings.ToLower(strings.TrimSpace(username)))
+	if forkline.ErrorCode(err) == forkline.NotFound {
+		checkPassword(password, s.dummy)
+		return "", User{}, ErrBadCredentials
+	} else if err != nil {
+		return "", User{}, err
+	}
+	if now.Before(u.LockedUntil) {
+		wait := u.LockedUntil.Sub(now).Round(time.Second)
+		return "", User{}, forkline.Errorf(forkline.Unavailable, "Too many wrong passwords: this account is locked for %s.", wait)
+	}
+	if !checkPassword(password, hash) {
+		failures := u.FailedLogins + 1
+		var until time.Time
+		if failures >= MaxFailures {
+			lock := FirstLock << min(failures-MaxFailures, 10)
+			until = now.Add(min(lock, MaxLockout))
+		}
+		if err := s.store.RecordLoginFailure(ctx, u.ID, failures, until); err != nil {
+			return "", User{}, err
+		}
+		return "", User{}, ErrBadCredentials
+	}
+	if !u.Active {
+		return "", User{}, forkline.Errorf(forkline.Unauthorized, "This account is disabled.")
+	}
+	secret, shash, err := newSecret("")
+	if err != nil {
+		return "", User{}, err
+	}
+	sess := Session{Hash: shash, UserID: u.ID, CreatedAt: now, ExpiresAt: now.Add(SessionTTL)}
+	if err := s.store.RecordLoginSuccess(ctx, sess); err != nil {
+		return "", User{}, err
+	}
+	u.FailedLogins, u.LockedUntil = 0, time.Time{}
+	return secret, u, nil
+}
+
+// Logout ends the session with this secret.
+func (s *Service) Logout(ctx context.Context, secret string) error {
+	return s.store.DeleteSession(ctx, HashSecret(secret))
+}
+
+// ActorForSession returns the actor of a live session. Unauthorized otherwise.
+func (s *Service) ActorForSession(ctx context.Context, secret string) (forkline.Actor, User, error) {
+	u, err := s.store.FindSession(ctx, HashSecret(secret), s.now().UTC())
+	if forkline.ErrorCode(err) == forkline.NotFound {
+		return forkline.Actor{}, User{}, forkline.ErrUnauthenticated
+	} else if err != nil {
+		return forkline.Actor{}, User{}, err
+	}
+	return u.Actor(), u, nil
+}
+
+// TokenPrefix starts every API token secret, so that leaked tokens are easy to find.
+const TokenPrefix = "flk_"
+
+// ActorForToken returns the actor of a live API token. Unauthorized otherwise.
+func (s *Service) ActorForToken(ctx context.Context, secret string) (forkline.Actor, error) {
+	t, err := s.store.FindTokenByHash(ctx, HashSecret(secret), s.now().UTC())
+	if forkline.ErrorCode(err) == forkline.NotFound {
+		return forkline.Actor{}, forkline.ErrUnauthenticated
+	} else if err != nil {
+		return forkline.Actor{}, err
+	}
+	return t.Actor(), nil
+}
+
+// CreateToken makes an API token for a site and role and returns its
+// secret, which is shown this once. The caller needs tokens.manage on the site.
+func (s *Service) CreateToken(ctx context.Context, name string, site forkline.ID, role forkline.Role, ttl time.Duration, siteExists func(context.Context, forkline.ID) bool) (Token, string, error) {
+	a, err := forkline.RequireActor(ctx)
+	if err != nil {
+		return Token{}, "", err
+	}
+	if !a.CanAnywhere(forkline.PermTokensManage) {
+		return Token{}, "", forkline.ErrForbidden
+	}
+	var p forkline.Problems
+	p.Required("name", name)
+	p.MaxLen("name", name, 100)
+	if !role.Valid() {
+		p.Add("role", "one_of", "role must be one of operator, supervisor, quality, maintenance, planner, manager, admin, auditor, integration")
+	}
+	if !forkline.ValidID(site) || !siteExists(ctx, site) {
+		p.Add("siteId", "reference", "siteId must be the ID of an existing site")
+	}
+	if ttl < 0 {
+		p.Add("ttl", "range", "ttl must not be negative")
+	}
+	if err := p.Err("The token is not valid."); err != nil {
+		return Token{}, "", err
+	}
+	if err := a.Require(forkline.PermTokensManage, site); err != nil {
+		return Token{}, "", err
+	}
+	secret, hash, err := newSecret(TokenPrefix)
+	if err != nil {
+		return Token{}, "", err
+	}
+	now := s.now().UTC().Truncate(time.Microsecond)
+	t := Token{ID: s.ids.New(), Name: strings.TrimSpace(name), SiteID: site, Role: role, CreatedBy: a.Name, CreatedAt: now}
+	if ttl > 0 {
+		t.ExpiresAt = now.Add(ttl)
+	}
+	ch := audit.Change{Action: audit.Create, Entity: "token", EntityID: t.ID, SiteID: site, After: t}
+	if err := s.store.CreateToken(ctx, t, hash, ch); err != nil {
+		return Token{}, "", err
+	}
+	return t, secret, nil
+}
+
+// Tokens lists API tokens. The caller needs tokens.manage.
+func (s *Service) Tokens(ctx context.Context) ([]Token, error) {
+	a, err := forkline.RequireActor(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if !a.CanAnywhere(forkline.PermTokensManage) {
+		return nil, forkline.ErrForbidden
+	}
+	return s.store.FindTokens(ctx)
+}
+
+// RevokeToken revokes a token at once. The caller needs tokens.manage on the token's site.
+func (s *Service) RevokeToken(ctx context.Context, id forkline.ID, reason string) error {
+	a, err := forkline.RequireActor(ctx)
+	if err != nil {
+		return err
+	}
+	if !a.CanAnywhere(forkline.PermTokensManage) {
+		return forkline.ErrForbidden
+	}
+	ts, err := s.store.FindTokens(ctx)
+	if err != nil {
+		return err
+	}
+	i := slices.IndexFunc(ts, func(t Token) bool { return t.ID == id })
+	if i < 0 {
+		return forkline.ErrNotFound
+	}
+	if err := a.Require(forkline.PermTokensManage, ts[i].SiteID); err != nil {
+		return err
+	}
+	now := s.now().UTC().Truncate(time.Microsecond)
+	after := ts[i]
+	after.RevokedAt = now
+	ch := audit.Change{Action: audit.Revoke, Entity: "token", EntityID: id, SiteID: ts[i].SiteID, Reason: reason, Before: ts[i], After: after}
+	return s.store.RevokeToken(ctx, id, now, ch)
+}
