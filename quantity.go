@@ -225,7 +225,15 @@ func (q Quantity) Add(r Quantity) (Quantity, error) {
 
 // Sub returns q-r; both must have the same unit.
 func (q Quantity) Sub(r Quantity) (Quantity, error) {
-	return q.Add(Quantity{micros: -r.micros, Unit: r.Unit})
+	if q.Unit != r.Unit {
+		return Quantity{}, Errorf(Invalid, "cannot subtract %s from %s: convert to one unit first", r.Unit, q.Unit)
+	}
+	// Subtract directly: negating r first would overflow for the most negative amount.
+	d := q.micros - r.micros
+	if (d < q.micros) != (r.micros > 0) {
+		return Quantity{}, Errorf(Invalid, "quantity overflow")
+	}
+	return Quantity{micros: d, Unit: q.Unit}, nil
 }
 
 // Cmp compares q and r, which must have the same unit: -1, 0 or +1.

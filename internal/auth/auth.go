@@ -87,3 +87,19 @@ type Store interface {
 	// RevokeToken marks a token revoked. NotFound when it does not exist, Conflict when already revoked.
 	RevokeToken(ctx context.Context, id forkline.ID, at time.Time, ch audit.Change) error
 }
+
+// SessionCookie is the name of the browser session cookie.
+const SessionCookie = "forkline_session"
+
+type userKey struct{}
+
+// WithUser returns a context carrying the signed-in user, for pages that show who is signed in.
+func WithUser(ctx context.Context, u User) context.Context {
+	return context.WithValue(ctx, userKey{}, u)
+}
+
+// UserFrom returns the signed-in user in ctx.
+func UserFrom(ctx context.Context) (User, bool) {
+	u, ok := ctx.Value(userKey{}).(User)
+	return u, ok
+}

@@ -24,7 +24,8 @@ type Record struct {
 // Base returns the common part of a record.
 func (r Record) Base() Record { return r }
 
-func (r *Record) setBase(b Record) { *r = b }
+// SetBase replaces the common part of a record.
+func (r *Record) SetBase(b Record) { *r = b }
 
 func (r Record) validate(p *forkline.Problems) {
 	p.Required("code", r.Code)

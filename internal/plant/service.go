@@ -15,7 +15,7 @@ import (
 type record[T any] interface {
 	*T
 	Base() Record
-	setBase(Record)
+	SetBase(Record)
 	Validate() error
 }
 
@@ -152,7 +152,7 @@ func (c *Catalog[T, P]) prepare(ctx context.Context, a forkline.Actor, rec *T) e
 	b.Active, b.Version = true, 1
 	b.CreatedAt = c.now().UTC().Truncate(time.Microsecond)
 	b.UpdatedAt = b.CreatedAt
-	P(rec).setBase(b)
+	P(rec).SetBase(b)
 	if c.entity != "site" && !forkline.ValidID(b.SiteID) {
 		return &forkline.Error{Code: forkline.Invalid, Msg: fmt.Sprintf("The %s is not valid.", strings.ToLower(c.label)),
 			Fields: []forkline.FieldProblem{{Field: "siteId", Rule: "required", Msg: "siteId must be the ID of a site"}}}
@@ -270,7 +270,7 @@ func (c *Catalog[T, P]) Update(ctx context.Context, rec T, reason string) (T, er
 	nb.Code, nb.Name = strings.TrimSpace(nb.Code), strings.TrimSpace(nb.Name)
 	nb.Version = ob.Version + 1
 	nb.UpdatedAt = c.now().UTC().Truncate(time.Microsecond)
-	P(&rec).setBase(nb)
+	P(&rec).SetBase(nb)
 	if err := P(&rec).Validate(); err != nil {
 		return zero, err
 	}
@@ -322,7 +322,7 @@ func (c *Catalog[T, P]) SetActive(ctx context.Context, id forkline.ID, version i
 	nb.Active = active
 	nb.Version++
 	nb.UpdatedAt = c.now().UTC().Truncate(time.Microsecond)
-	P(&rec).setBase(nb)
+	P(&rec).SetBase(nb)
 	action := audit.Disable
 	if active {
 		action = audit.Enable

@@ -1,0 +1,68 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/forkline/forkline"
+	"github.com/forkline/forkline/internal/audit"
+	"github.com/forkline/forkline/internal/auth"
+	"github.com/forkline/forkline/internal/plant"
+	"github.com/forkline/forkline/internal/sqlstore"
+)
+
+// app is the wired application: one database and the services over it.
+// Wiring happens here and nowhere else.
+type app struct {
+	db    *sqlstore.DB
+	now   func() time.Time
+	ids   *forkline.IDGenerator
+	plant *plant.Service
+	auth  *auth.Service
+	audit *audit.Service
+}
+
+// openApp opens and migrates the database dsn and builds the services.
+func openApp(ctx context.Context, dsn string, logger *slog.Logger) (*app, error) {
+	now := func() time.Time { return time.Now().UTC() }
+	ids := forkline.NewIDGenerator(now)
+	db, err := sqlstore.Open(ctx, dsn, ids, now)
+	if err != nil {
+		return nil, err
+	}
+	applied, err := db.Migrate(ctx)
+	if err != nil {
+		db.Close()
+		return nil, err
+	}
+	if len(applied) > 0 && logger != nil {
+		logger.Info("migrated", "engine", db.Engine(), "versions", applied)
+	}
+	return &app{
+		db: db, now: now, ids: ids,
+		plant: plant.NewService(db.Plant(), ids, now),
+		auth:  auth.NewService(db.Auth(), ids, now, auth.DefaultHashParams),
+		audit: audit.NewService(db),
+	}, nil
+}
+
+// cliActor is who the administration verbs act as: the system, named "cli"
+// in the audit trail. Whoever can run the binary against the database is
+// trusted, as with any database console.
+var cliActor = forkline.Actor{Kind: forkline.ActorSystem, ID: "system", Name: "cli"}
+
+func cliContext(ctx context.Context) context.Context { return forkline.WithActor(ctx, cliActor) }
+
+// siteByCode finds a site by its code.
+func (a *app) siteByCode(ctx context.Context, code string) (plant.Site, error) {
+	sites, err := a.plant.Sites.List(cliContext(ctx), plant.Filter{Codes: []string{code}, IncludeInactive: true, Limit: 1})
+	if err != nil {
+		return plant.Site{}, err
+	}
+	if len(sites) == 0 {
+		return plant.Site{}, fmt.Errorf("no site has the code %q", code)
+	}
+	return sites[0], nil
+}

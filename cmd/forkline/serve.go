@@ -1,0 +1,117 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"time"
+
+	"github.com/forkline/forkline/internal/httpapi"
+	"github.com/forkline/forkline/internal/simulator"
+	"github.com/forkline/forkline/internal/sqlstore"
+)
+
+// runServe runs "serve", or "demo" when demo is true: a fresh database
+// seeded with the sample plant, then the same server.
+func runServe(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer, demo bool) error {
+	var c config
+	name, defDB := "serve", "forkline.db"
+	if demo {
+		name, defDB = "demo", "forkline-demo.db"
+	}
+	fs := newFlags(name, stderr)
+	dbFlag(fs, &c, defDB)
+	fs.StringVar(&c.Addr, "addr", "127.0.0.1:8080", "listen address (env FORKLINE_ADDR)")
+	fs.BoolVar(&c.SecureCookies, "secure-cookies", false, "mark cookies Secure: set when users reach Forkline over HTTPS (env FORKLINE_SECURE_COOKIES)")
+	logFlags(fs, &c)
+	fs.BoolVar(&c.PrintConfig, "print-config", false, "print the effective configuration, secrets redacted, and exit")
+	if err := parse(fs, args, getenv); err != nil {
+		return err
+	}
+	if c.PrintConfig {
+		printConfig(stdout, fs, getenv)
+		return nil
+	}
+	logger, err := c.logger(stderr)
+	if err != nil {
+		return err
+	}
+	if demo {
+		if err := freshDemoDB(ctx, c.DB); err != nil {
+			return err
+		}
+	}
+	a, err := openApp(ctx, c.DB, logger)
+	if err != nil {
+		return err
+	}
+	defer a.db.Close()
+	if demo {
+		if err := simulator.Seed(cliContext(ctx), simulator.Services{Plant: a.plant, Auth: a.auth}, a.now()); err != nil {
+			return fmt.Errorf("seed demo plant: %w", err)
+		}
+	}
+	ui := newUI(a, logger, c.SecureCookies)
+	srv := httpapi.New(httpapi.Config{
+		Logger: logger, Plant: a.plant, Auth: a.auth, Audit: a.audit, Ready: a.db.Ping, Now: a.now, Version: version, UI: ui,
+	})
+	ln, err := net.Listen("tcp", c.Addr)
+	if err != nil {
+		return fmt.Errorf("listen: %w", err)
+	}
+	url := "http://" + ln.Addr().String()
+	fmt.Fprintf(stdout, "Forkline %s serving %s (database: %s, %s)\n", version, url, a.db.Engine(), sqlstoreName(c.DB))
+	if demo {
+		fmt.Fprintf(stdout, "Demo plant ready. Open %s and sign in as %s with password %s\n", url, simulator.DemoUser, simulator.DemoPassword)
+		fmt.Fprintf(stdout, "Other demo users (same password): %s\n", simulator.OtherUsers)
+	}
+	hs := &http.Server{
+		Handler:           srv.Handler(),
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       60 * time.Second,
+		IdleTimeout:       120 * time.Second,
+		ErrorLog:          nil,
+	}
+	errc := make(chan error, 1)
+	go func() { errc <- hs.Serve(ln) }()
+	select {
+	case err := <-errc:
+		return fmt.Errorf("serve: %w", err)
+	case <-ctx.Done():
+	}
+	logger.Info("shutting down: finishing requests in flight")
+	sctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
+	defer cancel()
+	if err := hs.Shutdown(sctx); err != nil {
+		return fmt.Errorf("shutdown: %w", err)
+	}
+	if err := <-errc; !errors.Is(err, http.ErrServerClosed) {
+		return err
+	}
+	return nil
+}
+
+func sqlstoreName(dsn string) string {
+	if sqlstore.IsPostgres(dsn) {
+		return redactURL(dsn)
+	}
+	return dsn
+}
+
+// freshDemoDB removes an old demo SQLite file so that every demo starts
+// from the same plant. A PostgreSQL demo database must be empty already.
+func freshDemoDB(ctx context.Context, dsn string) error {
+	if sqlstore.IsPostgres(dsn) {
+		return nil
+	}
+	for _, suffix := range []string{"", "-wal", "-shm"} {
+		if err := os.Remove(dsn + suffix); err != nil && !errors.Is(err, os.ErrNotExist) {
+			return fmt.Errorf("remove old demo database: %w", err)
+		}
+	}
+	return nil
+}

@@ -1,0 +1,101 @@
+package httpapi
+
+import (
+	"net/http"
+
+	"github.com/forkline/forkline"
+	"github.com/forkline/forkline/internal/plant"
+)
+
+// Route is one endpoint: what it does, who may call it, and its wire types
+// for the OpenAPI document.
+type Route struct {
+	Method   string
+	Pattern  string
+	Perm     forkline.Permission // needed on at least one site; "" means any signed-in caller
+	Tag      string
+	Summary  string
+	Request  any // zero value of the JSON body type, or nil
+	Response any // zero value of the JSON response type, or nil
+	Status   int // success status
+	Query    []string
+	Body     string // content type of a non-JSON body, e.g. "text/csv"
+	Handler  http.Handler
+}
+
+// apiRoutes is the whole JSON API.
+func (s *Server) apiRoutes() []Route {
+	ps := s.cfg.Plant
+	var rs []Route
+	rs = append(rs,
+		Route{Method: "GET", Pattern: "/api/v1/me", Tag: "access", Summary: "The caller and their roles per site", Response: meJSON{}, Handler: s.handleMe()},
+		Route{Method: "GET", Pattern: "/api/v1/reference", Perm: forkline.PermMasterRead, Tag: "master data", Summary: "Units, allergens, item kinds, storage conditions, roles and permissions", Response: referenceJSON{}, Handler: s.handleReference()},
+	)
+	rs = append(rs, master(s, "sites", "Site", ps.Sites, siteToJSON, ok(siteFromJSON), nil)...)
+	rs = append(rs, master(s, "areas", "Area", ps.Areas, areaToJSON, ok(areaFromJSON), &plant.AreaCSV)...)
+	rs = append(rs, master(s, "lines", "Line", ps.Lines, lineToJSON, ok(lineFromJSON), &plant.LineCSV)...)
+	rs = append(rs, master(s, "equipment", "Equipment", ps.Equipment, equipmentToJSON, ok(equipmentFromJSON), &plant.EquipmentCSV)...)
+	rs = append(rs, master(s, "locations", "Location", ps.Locations, locationToJSON, ok(locationFromJSON), &plant.LocationCSV)...)
+	rs = append(rs, master(s, "items", "Item", ps.Items, itemToJSON, itemFromJSON, &plant.ItemCSV)...)
+	rs = append(rs, master(s, "suppliers", "Supplier", ps.Suppliers, supplierToJSON, ok(supplierFromJSON), &plant.SupplierCSV)...)
+	rs = append(rs, master(s, "customers", "Customer", ps.Customers, customerToJSON, ok(customerFromJSON), &plant.CustomerCSV)...)
+	rs = append(rs,
+		Route{Method: "GET", Pattern: "/api/v1/users", Perm: forkline.PermUsersManage, Tag: "access", Summary: "List users", Response: []userJSON{}, Handler: s.handleUsers()},
+		Route{Method: "POST", Pattern: "/api/v1/users", Perm: forkline.PermUsersManage, Tag: "access", Summary: "Create a user", Request: newUserJSON{}, Response: userJSON{}, Status: 201, Handler: s.handleUserCreate()},
+		Route{Method: "GET", Pattern: "/api/v1/users/{id}", Tag: "access", Summary: "Show a user (yourself, or any with users.manage)", Response: userJSON{}, Handler: s.handleUserShow()},
+		Route{Method: "POST", Pattern: "/api/v1/users/{id}/password", Tag: "access", Summary: "Set a user's password (yourself, or any with users.manage); ends their sessions", Request: passwordJSON{}, Status: 204, Handler: s.handleUserPassword()},
+		Route{Method: "POST", Pattern: "/api/v1/users/{id}/disable", Perm: forkline.PermUsersManage, Tag: "access", Summary: "Disable a user; ends their sessions", Request: reasonJSON{}, Response: userJSON{}, Handler: s.handleUserActive(false)},
+		Route{Method: "POST", Pattern: "/api/v1/users/{id}/enable", Perm: forkline.PermUsersManage, Tag: "access", Summary: "Enable a user", Request: reasonJSON{}, Response: userJSON{}, Handler: s.handleUserActive(true)},
+		Route{Method: "POST", Pattern: "/api/v1/users/{id}/grants", Perm: forkline.PermUsersManage, Tag: "access", Summary: "Grant a role on a site", Request: grantChangeJSON{}, Response: userJSON{}, Handler: s.handleGrant(true)},
+		Route{Method: "POST", Pattern: "/api/v1/users/{id}/grants/revoke", Perm: forkline.PermUsersManage, Tag: "access", Summary: "Revoke a role on a site", Request: grantChangeJSON{}, Response: userJSON{}, Handler: s.handleGrant(false)},
+		Route{Method: "GET", Pattern: "/api/v1/users/{id}/audit", Perm: forkline.PermAuditRead, Tag: "audit", Summary: "Audit history of a user", Response: pageJSON[auditJSON]{}, Query: []string{"limit", "before"}, Handler: s.handleUserHistory()},
+		Route{Method: "GET", Pattern: "/api/v1/tokens", Perm: forkline.PermTokensManage, Tag: "access", Summary: "List API tokens", Response: []tokenJSON{}, Handler: s.handleTokens()},
+		Route{Method: "POST", Pattern: "/api/v1/tokens", Perm: forkline.PermTokensManage, Tag: "access", Summary: "Create an API token for a machine or ERP system; the secret is in this response only", Request: newTokenJSON{}, Response: tokenJSON{}, Status: 201, Handler: s.handleTokenCreate()},
+		Route{Method: "POST", Pattern: "/api/v1/tokens/{id}/revoke", Perm: forkline.PermTokensManage, Tag: "access", Summary: "Revoke an API token at once", Request: reasonJSON{}, Status: 204, Handler: s.handleTokenRevoke()},
+		Route{Method: "GET", Pattern: "/api/v1/audit", Perm: forkline.PermAuditRead, Tag: "audit", Summary: "Audit trail, newest first", Response: pageJSON[auditJSON]{}, Query: []string{"entity", "entityId", "limit", "before"}, Handler: s.handleAudit()},
+		Route{Method: "GET", Pattern: "/api/v1/audit/verify", Perm: forkline.PermAuditRead, Tag: "audit", Summary: "Verify the audit trail's hash chain", Response: verifyJSON{}, Handler: s.handleAuditVerify()},
+	)
+	for i := range rs {
+		if rs[i].Status == 0 {
+			rs[i].Status = http.StatusOK
+		}
+	}
+	return rs
+}
+
+// ok adapts a conversion that cannot fail.
+func ok[W, T any](f func(W) T) func(W) (T, error) { return func(w W) (T, error) { return f(w), nil } }
+
+// master returns the routes of one kind of master record.
+func master[T any, P recordPtr[T], W reasoned](s *Server, path, label string, cat catalog[T], toJSON func(T) W, fromJSON func(W) (T, error), csv *plant.CSVSpec[T]) []Route {
+	rs := &resource[T, P, W]{s: s, path: path, cat: cat, toJSON: toJSON, fromJSON: fromJSON, csv: csv}
+	var zero W
+	base := "/api/v1/" + path
+	tag := "master data"
+	out := []Route{
+		{Method: "GET", Pattern: base, Perm: forkline.PermMasterRead, Tag: tag, Summary: "List " + path + " (by code; paginated)", Response: pageJSON[W]{}, Query: []string{"site", "q", "inactive", "limit", "cursor"}, Handler: rs.list()},
+		{Method: "POST", Pattern: base, Perm: forkline.PermMasterWrite, Tag: tag, Summary: "Create a " + label, Request: zero, Response: zero, Status: 201, Handler: rs.create()},
+		{Method: "GET", Pattern: base + "/{id}", Perm: forkline.PermMasterRead, Tag: tag, Summary: "Show a " + label, Response: zero, Handler: rs.show()},
+		{Method: "PUT", Pattern: base + "/{id}", Perm: forkline.PermMasterWrite, Tag: tag, Summary: "Change a " + label + " (send the version you read)", Request: zero, Response: zero, Handler: rs.update()},
+		{Method: "POST", Pattern: base + "/{id}/disable", Perm: forkline.PermMasterWrite, Tag: tag, Summary: "Disable a " + label, Request: activeJSON{}, Response: zero, Handler: rs.setActive(false)},
+		{Method: "POST", Pattern: base + "/{id}/enable", Perm: forkline.PermMasterWrite, Tag: tag, Summary: "Enable a " + label, Request: activeJSON{}, Response: zero, Handler: rs.setActive(true)},
+		{Method: "GET", Pattern: base + "/{id}/audit", Perm: forkline.PermAuditRead, Tag: "audit", Summary: "Audit history of a " + label, Response: pageJSON[auditJSON]{}, Query: []string{"limit", "before"}, Handler: rs.history()},
+	}
+	if csv != nil {
+		out = append(out, Route{Method: "POST", Pattern: base + "/import", Perm: forkline.PermMasterWrite, Tag: tag,
+			Summary: "Import " + path + " from CSV, all or nothing (columns: " + joinCols(csv.Columns()) + ")",
+			Body:    "text/csv", Response: importJSON{}, Status: 201, Query: []string{"site", "reason"}, Handler: rs.importCSV()})
+	}
+	return out
+}
+
+func joinCols(cs []string) string {
+	out := ""
+	for i, c := range cs {
+		if i > 0 {
+			out += ", "
+		}
+		out += c
+	}
+	return out
+}
