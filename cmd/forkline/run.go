@@ -20,6 +20,7 @@ Verbs:
   demo           start a demo food plant on a fresh database and serve it
   serve          serve the web UI and the JSON API
   migrate        apply database migrations
+  site           create, list sites (a fresh installation needs its first site)
   user           create, list, set-password, disable, enable, grant, revoke
   token          create, list, revoke API tokens for machines and ERP systems
   audit verify   check the audit trail's hash chain
@@ -46,6 +47,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 		err = runMigrate(ctx, rest, getenv, stdout, stderr)
 	case "user":
 		err = runUser(ctx, rest, getenv, stdin, stdout, stderr)
+	case "site":
+		err = runSite(ctx, rest, getenv, stdout, stderr)
 	case "token":
 		err = runToken(ctx, rest, getenv, stdout, stderr)
 	case "audit":

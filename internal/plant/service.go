@@ -197,18 +197,16 @@ func (c *Catalog[T, P]) Import(ctx context.Context, recs []T, lines []int, reaso
 	chs := make([]audit.Change, len(recs))
 	for i := range recs {
 		prefix := fmt.Sprintf("line %d: ", lines[i])
-		if err := c.prepare(ctx, a, &recs[i]); err != nil {
-			if forkline.ErrorCode(err) != forkline.Invalid {
-				return 0, err
-			}
-			p.Merge(prefix, forkline.ErrorFields(err))
-			continue
+		err := c.prepare(ctx, a, &recs[i])
+		if err != nil && forkline.ErrorCode(err) != forkline.Invalid {
+			return 0, err
 		}
+		p.Merge(prefix, forkline.ErrorFields(err))
 		b := P(&recs[i]).Base()
 		key := b.SiteID + "/" + b.Code
-		if first, dup := seen[key]; dup {
+		if first, dup := seen[key]; dup && b.Code != "" {
 			p.Add(prefix+"code", "unique", fmt.Sprintf("code %q is also on line %d", b.Code, first))
-		} else {
+		} else if b.Code != "" {
 			seen[key] = lines[i]
 			bySite[b.SiteID] = append(bySite[b.SiteID], b.Code)
 		}

@@ -1,0 +1,236 @@
+package httpapi_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/forkline/forkline"
+	"github.com/forkline/forkline/internal/audit"
+	"github.com/forkline/forkline/internal/auth"
+	"github.com/forkline/forkline/internal/httpapi"
+	"github.com/forkline/forkline/internal/plant"
+	"github.com/forkline/forkline/internal/sqlstore"
+)
+
+// env is a running API over a fresh SQLite database with one site, one
+// record of each kind, and an API token for every role on that site.
+type env struct {
+	t      *testing.T
+	srv    *httpapi.Server
+	ts     *httptest.Server
+	db     *sqlstore.DB
+	plant  *plant.Service
+	auth   *auth.Service
+	site   plant.Site
+	other  plant.Site // a second site no token has a role on
+	ids    map[string]string // kind ("items") -> ID of one record of that kind
+	tokens map[forkline.Role]string
+}
+
+var sys = forkline.WithActor(context.Background(), forkline.System)
+
+func newEnv(t *testing.T) *env {
+	t.Helper()
+	now := func() time.Time { return time.Date(2026, 3, 2, 8, 0, 0, 0, time.UTC) }
+	ids := forkline.NewIDGenerator(time.Now)
+	db, err := sqlstore.Open(context.Background(), filepath.Join(t.TempDir(), "api.db"), ids, now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	if _, err := db.Migrate(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	e := &env{t: t, db: db, ids: map[string]string{}, tokens: map[forkline.Role]string{},
+		plant: plant.NewService(db.Plant(), ids, now),
+		auth:  auth.NewService(db.Auth(), ids, now, auth.HashParams{Time: 1, Memory: 64, Threads: 1}),
+	}
+	e.srv = httpapi.New(httpapi.Config{
+		Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), Plant: e.plant, Auth: e.auth, Audit: audit.NewService(db),
+		Ready: db.Ping, Now: now, Version: "test",
+	})
+	e.ts = httptest.NewServer(e.srv.Handler())
+	t.Cleanup(e.ts.Close)
+	e.site = must(e.plant.Sites.Create(sys, plant.Site{Record: plant.Record{Code: "SPR", Name: "Springfield"}, TimeZone: "America/Chicago"}, ""))
+	e.other = must(e.plant.Sites.Create(sys, plant.Site{Record: plant.Record{Code: "RVR", Name: "Riverside"}, TimeZone: "America/New_York"}, ""))
+	s := e.site.ID
+	rec := func(code string) plant.Record { return plant.Record{SiteID: s, Code: code, Name: code + " name"} }
+	e.ids["sites"] = s
+	area := must(e.plant.Areas.Create(sys, plant.Area{Record: rec("BAKE")}, ""))
+	e.ids["areas"] = area.ID
+	line := must(e.plant.Lines.Create(sys, plant.Line{Record: rec("L1"), AreaID: area.ID}, ""))
+	e.ids["lines"] = line.ID
+	e.ids["equipment"] = must(e.plant.Equipment.Create(sys, plant.Equipment{Record: rec("OVN-1"), LineID: line.ID}, "")).ID
+	e.ids["locations"] = must(e.plant.Locations.Create(sys, plant.Location{Record: rec("COOL-1"), Kind: plant.Warehouse, Condition: plant.Chilled}, "")).ID
+	e.ids["items"] = must(e.plant.Items.Create(sys, plant.Item{Record: rec("FLOUR"), Kind: plant.Raw, BaseUnit: forkline.Kilogram, Condition: plant.Ambient}, "")).ID
+	e.ids["suppliers"] = must(e.plant.Suppliers.Create(sys, plant.Supplier{Record: rec("SUP-1"), Approval: plant.Approved}, "")).ID
+	e.ids["customers"] = must(e.plant.Customers.Create(sys, plant.Customer{Record: rec("CUS-1")}, "")).ID
+	u := must(e.auth.CreateUser(sys, "someone", "Some One", "long enough password"))
+	e.ids["users"] = u.ID
+	for _, role := range forkline.Roles() {
+		tok, secret, err := e.auth.CreateToken(sys, "t-"+string(role), s, role, 0, func(context.Context, forkline.ID) bool { return true })
+		if err != nil {
+			t.Fatal(err)
+		}
+		e.tokens[role] = secret
+		e.ids["tokens"] = tok.ID
+	}
+	return e
+}
+
+// must panics on a set-up error; tests then fail with its message.
+func must[T any](v T, err error) T {
+	if err != nil {
+		panic(err)
+	}
+	return v
+}
+
+// call sends a request as role ("" for anonymous) and returns the status and body.
+func (e *env) call(role forkline.Role, method, path string, body any) (int, []byte) {
+	e.t.Helper()
+	var rd io.Reader
+	ct := "application/json"
+	switch b := body.(type) {
+	case nil:
+	case string:
+		rd = strings.NewReader(b)
+		if method == "POST" && strings.HasSuffix(strings.Split(path, "?")[0], "/import") {
+			ct = "text/csv"
+		}
+	default:
+		j, err := json.Marshal(b)
+		if err != nil {
+			e.t.Fatal(err)
+		}
+		rd = bytes.NewReader(j)
+	}
+	req, err := http.NewRequest(method, e.ts.URL+path, rd)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	if rd != nil {
+		req.Header.Set("Content-Type", ct)
+	}
+	if role != "" {
+		req.Header.Set("Authorization", "Bearer "+e.tokens[role])
+	}
+	res, err := e.ts.Client().Do(req)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	defer res.Body.Close()
+	out, _ := io.ReadAll(res.Body)
+	return res.StatusCode, out
+}
+
+type problemBody struct {
+	Code   string `json:"code"`
+	Detail string `json:"detail"`
+	Fields []struct {
+		Field string `json:"field"`
+		Rule  string `json:"rule"`
+	} `json:"fields"`
+}
+
+func decodeProblem(t *testing.T, b []byte) problemBody {
+	t.Helper()
+	var p problemBody
+	if err := json.Unmarshal(b, &p); err != nil {
+		t.Fatalf("not problem+json: %v: %s", err, b)
+	}
+	return p
+}
+
+// concrete fills a route pattern's path parameters with real IDs.
+func (e *env) concrete(pattern string) string {
+	kind := strings.Split(strings.TrimPrefix(pattern, "/api/v1/"), "/")[0]
+	return strings.ReplaceAll(pattern, "{id}", e.ids[kind])
+}
+
+func TestEveryRouteRefusesAnonymousAndUnpermittedCallers(t *testing.T) {
+	e := newEnv(t)
+	for _, rt := range e.srv.Routes() {
+		path := e.concrete(rt.Pattern)
+		t.Run(rt.Method+" "+rt.Pattern, func(t *testing.T) {
+			if code, body := e.call("", rt.Method, path, nil); code != http.StatusUnauthorized {
+				t.Errorf("anonymous %s %s = %d, want 401: %s", rt.Method, path, code, body)
+			}
+			if rt.Perm == "" {
+				return
+			}
+			tested := 0
+			for _, role := range forkline.Roles() {
+				if role.Has(rt.Perm) {
+					continue
+				}
+				tested++
+				if code, body := e.call(role, rt.Method, path, nil); code != http.StatusForbidden {
+					t.Errorf("%s without %s: %s %s = %d, want 403: %s", role, rt.Perm, rt.Method, path, code, body)
+				}
+			}
+			if tested == 0 && rt.Perm != forkline.PermMasterRead {
+				t.Errorf("every role holds %s; nobody is refused", rt.Perm)
+			}
+		})
+	}
+}
+
+func TestEveryRouteIsDocumentedAndEveryDocumentedRouteAnswers(t *testing.T) {
+	e := newEnv(t)
+	code, body := e.call("", "GET", "/api/v1/openapi.json", nil)
+	if code != http.StatusOK {
+		t.Fatalf("GET openapi.json = %d", code)
+	}
+	var doc struct {
+		OpenAPI string                                `json:"openapi"`
+		Paths   map[string]map[string]json.RawMessage `json:"paths"`
+	}
+	if err := json.Unmarshal(body, &doc); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.HasPrefix(doc.OpenAPI, "3.") {
+		t.Errorf("openapi = %q, want 3.x", doc.OpenAPI)
+	}
+	documented := map[string]bool{}
+	for path, ops := range doc.Paths {
+		for method := range ops {
+			documented[strings.ToUpper(method)+" "+path] = true
+		}
+	}
+	for _, rt := range e.srv.Routes() {
+		key := rt.Method + " " + rt.Pattern
+		if !documented[key] {
+			t.Errorf("route %s is not in openapi.json", key)
+		}
+		delete(documented, key)
+	}
+	for key := range documented {
+		t.Errorf("openapi.json documents %s, which is not a route", key)
+	}
+	// Every documented operation reaches a handler (not the catch-all 404).
+	for path, ops := range doc.Paths {
+		for method := range ops {
+			code, body := e.call(forkline.RoleAdmin, strings.ToUpper(method), e.concrete(path), nil)
+			if code == http.StatusNotFound && strings.Contains(string(body), "There is no API endpoint") {
+				t.Errorf("%s %s is documented but not served", method, path)
+			}
+			if code == http.StatusMethodNotAllowed {
+				t.Errorf("%s %s is documented but the method is not allowed", method, path)
+			}
+		}
+	}
+}
+
+func plantItem(site, code string) plant.Item {
+	return plant.Item{Record: plant.Record{SiteID: site, Code: code, Name: code}, Kind: plant.Raw, BaseUnit: forkline.Kilogram, Condition: plant.Ambient}
+}
