@@ -24,7 +24,7 @@ import (
 // env is a running API over a fresh SQLite database with one site, one
 // record of each kind, and an API token for every role on that site.
 type env struct {
-	t      *testing.T
+	t      testing.TB
 	srv    *httpapi.Server
 	ts     *httptest.Server
 	db     *sqlstore.DB
@@ -38,7 +38,7 @@ type env struct {
 
 var sys = forkline.WithActor(context.Background(), forkline.System)
 
-func newEnv(t *testing.T) *env {
+func newEnv(t testing.TB) *env {
 	t.Helper()
 	now := func() time.Time { return time.Date(2026, 3, 2, 8, 0, 0, 0, time.UTC) }
 	ids := forkline.NewIDGenerator(time.Now)
