@@ -31,7 +31,7 @@ type env struct {
 	plant  *plant.Service
 	auth   *auth.Service
 	site   plant.Site
-	other  plant.Site // a second site no token has a role on
+	other  plant.Site        // a second site no token has a role on
 	ids    map[string]string // kind ("items") -> ID of one record of that kind
 	tokens map[forkline.Role]string
 }
