@@ -722,7 +722,7 @@ func TestError(t *testing.T) {
 			err: &forkline.Error{Code: forkline.Invalid, Msg: "The item is not valid.", Fields: []forkline.FieldProblem{
 				{Field: "gtin", Rule: "check_digit", Msg: "gtin check digit is 2 but should be 1"}}},
 			wantCode: forkline.Invalid, wantMsg: "The item is not valid.",
-			wantText: "invalid: The item is not valid.; gtin: gtin check digit is 2 but should be 1",
+			wantText:  "invalid: The item is not valid.; gtin: gtin check digit is 2 but should be 1",
 			wantField: []forkline.FieldProblem{{Field: "gtin", Rule: "check_digit", Msg: "gtin check digit is 2 but should be 1"}},
 		},
 		{

@@ -183,6 +183,11 @@ type Store interface {
 	FindAuditEntries(ctx context.Context, f Filter) ([]Entry, error)
 	// WalkAuditEntries calls fn for every entry in seq order, then returns the chain head.
 	WalkAuditEntries(ctx context.Context, fn func(Entry) error) (headSeq int64, headHash string, err error)
+	// FindUnchainedAuditEntry returns the seq of the first entry beyond the
+	// chain head, read in one statement. Forkline moves the head in the same
+	// transaction as every append, so such an entry was put there by
+	// something else. found is false when there is none.
+	FindUnchainedAuditEntry(ctx context.Context) (seq int64, found bool, err error)
 }
 
 // Service lists and verifies the audit trail.
@@ -258,6 +263,15 @@ func (s *Service) Verify(ctx context.Context) (Report, error) {
 	if brk == nil {
 		if err := v.Finish(headSeq, headHash); err != nil {
 			brk = err.(*Break)
+		}
+	}
+	if brk == nil {
+		seq, found, err := s.store.FindUnchainedAuditEntry(ctx)
+		if err != nil {
+			return Report{}, fmt.Errorf("look past the audit chain head: %w", err)
+		}
+		if found {
+			brk = &Break{Seq: seq, Reason: "entry lies beyond the chain head: it was inserted outside Forkline"}
 		}
 	}
 	return Report{Entries: v.Count(), Break: brk}, nil

@@ -69,8 +69,10 @@ type Store interface {
 	UpdateUser(ctx context.Context, u User, prevVersion int, passwordHash string, ch audit.Change) error
 	// SetGrants replaces a user's grants. Conflict when the version moved on.
 	SetGrants(ctx context.Context, userID forkline.ID, prevVersion int, grants []forkline.Grant, ch audit.Change) error
-	// RecordLoginFailure counts a wrong password and sets the lock time.
-	RecordLoginFailure(ctx context.Context, userID forkline.ID, failures int, lockedUntil time.Time) error
+	// RecordLoginFailure adds one to the user's count of wrong passwords in a
+	// row and sets the lock time that lockUntil gives for the new count. The
+	// count is incremented in SQL, so concurrent guesses all count.
+	RecordLoginFailure(ctx context.Context, userID forkline.ID, lockUntil func(failures int) time.Time) error
 	// RecordLoginSuccess resets the failure count and stores the new session.
 	RecordLoginSuccess(ctx context.Context, s Session) error
 	// FindSession returns a live session's user: NotFound when the session

@@ -6,6 +6,7 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 	"unicode/utf8"
 
@@ -19,6 +20,17 @@ const (
 	FirstLock   = 30 * time.Second // lock after MaxFailures; doubles with each further failure
 	MaxLockout  = 15 * time.Minute
 )
+
+// LockUntil returns until when an account stays locked after failures
+// wrong passwords in a row at now: not at all below MaxFailures, then
+// FirstLock doubling with each further failure, at most MaxLockout.
+func LockUntil(now time.Time, failures int) time.Time {
+	if failures < MaxFailures {
+		return time.Time{}
+	}
+	lock := FirstLock << min(failures-MaxFailures, 10)
+	return now.Add(min(lock, MaxLockout))
+}
 
 // SessionTTL is how long a browser session lasts: one long shift.
 const SessionTTL = 12 * time.Hour
@@ -36,12 +48,81 @@ type Service struct {
 	now    func() time.Time
 	params HashParams
 	dummy  string // a hash to check against when the user does not exist, so timing does not reveal usernames
+	tokens tokenCache
 }
 
 // NewService returns a Service hashing passwords with params.
 func NewService(store Store, ids *forkline.IDGenerator, now func() time.Time, params HashParams) *Service {
 	dummy, _ := hashPassword("forkline-dummy-password", params)
 	return &Service{store: store, ids: ids, now: now, params: params, dummy: dummy}
+}
+
+// TokenCacheTTL is how long a token found in the store is trusted without
+// asking the store again. A machine polling the API then costs one query
+// per request instead of two (docs/performance.md). RevokeToken empties the
+// cache, so a token revoked through this Service (the API, the web UI)
+// stops working at once; a token revoked by another process on the same
+// database (the forkline token revoke verb, a second server) stops working
+// within TokenCacheTTL. Expiry is checked on every request.
+const TokenCacheTTL = time.Second
+
+// tokenCacheMax bounds the cache. Only tokens that exist are cached, so it
+// is reached only with more live tokens than this; then the cache starts over.
+const tokenCacheMax = 1024
+
+// tokenCache holds recent successful token lookups by secret hash.
+type tokenCache struct {
+	mu      sync.Mutex
+	gen     uint64 // moves on at each revocation, so that a lookup that raced one is not cached
+	entries map[string]cachedToken
+}
+
+type cachedToken struct {
+	t    Token
+	read time.Time // when the store returned it, by the wall clock: see get
+}
+
+// get returns the token cached for hash if it was read less than
+// TokenCacheTTL ago. The age is real elapsed time (time.Now, monotonic),
+// not the Service's clock, so that a stopped test clock cannot keep an
+// entry alive.
+func (c *tokenCache) get(hash string) (Token, bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	e, ok := c.entries[hash]
+	if !ok || time.Since(e.read) >= TokenCacheTTL {
+		return Token{}, false
+	}
+	return e.t, true
+}
+
+// generation returns the revocation count, to pass to put.
+func (c *tokenCache) generation() uint64 {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.gen
+}
+
+// put caches t, read at time read, unless a revocation happened since
+// generation returned gen: the store may have answered before it.
+func (c *tokenCache) put(hash string, t Token, gen uint64, read time.Time) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.gen != gen {
+		return
+	}
+	if c.entries == nil || len(c.entries) >= tokenCacheMax {
+		c.entries = make(map[string]cachedToken)
+	}
+	c.entries[hash] = cachedToken{t: t, read: read}
+}
+
+// invalidate forgets every cached token.
+func (c *tokenCache) invalidate() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.gen++
+	clear(c.entries)
 }
 
 var usernameRE = regexp.MustCompile(`^[a-z0-9][a-z0-9._-]{1,39}$`)
@@ -260,13 +341,7 @@ func (s *Service) Login(ctx context.Context, username, password string) (secret 
 		return "", User{}, forkline.Errorf(forkline.Unavailable, "Too many wrong passwords: this account is locked for %s.", wait)
 	}
 	if !checkPassword(password, hash) {
-		failures := u.FailedLogins + 1
-		var until time.Time
-		if failures >= MaxFailures {
-			lock := FirstLock << min(failures-MaxFailures, 10)
-			until = now.Add(min(lock, MaxLockout))
-		}
-		if err := s.store.RecordLoginFailure(ctx, u.ID, failures, until); err != nil {
+		if err := s.store.RecordLoginFailure(ctx, u.ID, func(failures int) time.Time { return LockUntil(now, failures) }); err != nil {
 			return "", User{}, err
 		}
 		return "", User{}, ErrBadCredentials
@@ -306,13 +381,20 @@ func (s *Service) ActorForSession(ctx context.Context, secret string) (forkline.
 const TokenPrefix = "flk_"
 
 // ActorForToken returns the actor of a live API token. Unauthorized otherwise.
+// A token found in the store is trusted for TokenCacheTTL; see there.
 func (s *Service) ActorForToken(ctx context.Context, secret string) (forkline.Actor, error) {
-	t, err := s.store.FindTokenByHash(ctx, HashSecret(secret), s.now().UTC())
+	hash, now := HashSecret(secret), s.now().UTC()
+	if t, ok := s.tokens.get(hash); ok && (t.ExpiresAt.IsZero() || now.Before(t.ExpiresAt)) {
+		return t.Actor(), nil
+	}
+	gen, read := s.tokens.generation(), time.Now()
+	t, err := s.store.FindTokenByHash(ctx, hash, now)
 	if forkline.ErrorCode(err) == forkline.NotFound {
 		return forkline.Actor{}, forkline.ErrUnauthenticated
 	} else if err != nil {
 		return forkline.Actor{}, err
 	}
+	s.tokens.put(hash, t, gen, read)
 	return t.Actor(), nil
 }
 
@@ -396,5 +478,8 @@ func (s *Service) RevokeToken(ctx context.Context, id forkline.ID, reason string
 	after := ts[i]
 	after.RevokedAt = now
 	ch := audit.Change{Action: audit.Revoke, Entity: "token", EntityID: id, SiteID: ts[i].SiteID, Reason: reason, Before: ts[i], After: after}
-	return s.store.RevokeToken(ctx, id, now, ch)
+	err = s.store.RevokeToken(ctx, id, now, ch)
+	// Even after an error: the revocation may have committed all the same.
+	s.tokens.invalidate()
+	return err
 }

@@ -203,17 +203,25 @@ func (c *Catalog[T, P]) Import(ctx context.Context, recs []T, lines []int, reaso
 		}
 		p.Merge(prefix, forkline.ErrorFields(err))
 		b := P(&recs[i]).Base()
-		key := b.SiteID + "/" + b.Code
+		scope := b.SiteID
+		if c.entity == "site" {
+			scope = "" // a site is its own site, but site codes are unique across all sites
+		}
+		key := scope + "/" + b.Code
 		if first, dup := seen[key]; dup && b.Code != "" {
 			p.Add(prefix+"code", "unique", fmt.Sprintf("code %q is also on line %d", b.Code, first))
 		} else if b.Code != "" {
 			seen[key] = lines[i]
-			bySite[b.SiteID] = append(bySite[b.SiteID], b.Code)
+			bySite[scope] = append(bySite[scope], b.Code)
 		}
 		chs[i] = audit.Change{Action: audit.Create, Entity: c.entity, EntityID: b.ID, SiteID: c.site(&recs[i]), Reason: reason, After: recs[i]}
 	}
 	for site, codes := range bySite {
-		existing, err := c.table.FindMany(ctx, Filter{SiteIDs: []forkline.ID{site}, Codes: codes, IncludeInactive: true, Limit: len(codes)})
+		f := Filter{SiteIDs: []forkline.ID{site}, Codes: codes, IncludeInactive: true, Limit: len(codes)}
+		if c.entity == "site" {
+			f.SiteIDs = nil
+		}
+		existing, err := c.table.FindMany(ctx, f)
 		if err != nil {
 			return 0, err
 		}

@@ -9,19 +9,41 @@ package sqlite
 import (
 	"context"
 	"database/sql"
+	"database/sql/driver"
 	"errors"
 	"fmt"
 	"net/url"
 	"runtime"
+	"strings"
+	"sync"
 
 	"github.com/forkline/forkline"
 	"modernc.org/sqlite"
 	sqlite3 "modernc.org/sqlite/lib"
 )
 
+// registerLower replaces SQLite's LOWER, which folds ASCII letters only, with
+// Go's Unicode lower-casing, so that a search for "crème" finds "CRÈME
+// FRAÎCHE" on SQLite as it does on PostgreSQL. The driver keeps registered
+// functions for every connection it opens; registering once is enough.
+var registerLower = sync.OnceValue(func() error {
+	return sqlite.RegisterDeterministicScalarFunction("lower", 1, func(_ *sqlite.FunctionContext, args []driver.Value) (driver.Value, error) {
+		switch v := args[0].(type) {
+		case string:
+			return strings.ToLower(v), nil
+		case []byte:
+			return strings.ToLower(string(v)), nil
+		}
+		return args[0], nil
+	})
+})
+
 // Open opens (creating if needed) the SQLite database at path and returns
 // the writer and the reader pools.
 func Open(ctx context.Context, path string) (write, read *sql.DB, err error) {
+	if err := registerLower(); err != nil {
+		return nil, nil, fmt.Errorf("register lower: %w", err)
+	}
 	q := url.Values{}
 	for _, p := range []string{
 		"journal_mode(WAL)",
@@ -34,7 +56,9 @@ func Open(ctx context.Context, path string) (write, read *sql.DB, err error) {
 		q.Add("_pragma", p)
 	}
 	q.Set("_txlock", "immediate")
-	dsn := "file:" + path + "?" + q.Encode()
+	// The path is a URI path: escape what would end it or be decoded.
+	file := "file:" + strings.NewReplacer("%", "%25", "?", "%3F", "#", "%23").Replace(path)
+	dsn := file + "?" + q.Encode()
 	write, err = sql.Open("sqlite", dsn)
 	if err != nil {
 		return nil, nil, fmt.Errorf("open sqlite: %w", err)
@@ -48,7 +72,7 @@ func Open(ctx context.Context, path string) (write, read *sql.DB, err error) {
 	}
 	q.Set("_txlock", "deferred")
 	q.Add("_pragma", "query_only(ON)")
-	read, err = sql.Open("sqlite", "file:"+path+"?"+q.Encode())
+	read, err = sql.Open("sqlite", file+"?"+q.Encode())
 	if err != nil {
 		write.Close()
 		return nil, nil, fmt.Errorf("open sqlite: %w", err)

@@ -3,6 +3,7 @@ package sqlstore
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
 	"strings"
 
@@ -73,7 +74,9 @@ func (db *DB) FindAuditEntries(ctx context.Context, f audit.Filter) ([]audit.Ent
 	if f.EntityID != "" {
 		add("entity_id = %s", f.EntityID)
 	}
-	if f.SiteIDs != nil {
+	if f.SiteIDs != nil && len(f.SiteIDs) == 0 {
+		where = append(where, "1 = 0") // no site: nothing; "IN ()" is not SQL that PostgreSQL accepts
+	} else if f.SiteIDs != nil {
 		vals := make([]any, len(f.SiteIDs))
 		for i, s := range f.SiteIDs {
 			vals[i] = s
@@ -107,7 +110,7 @@ func (db *DB) FindAuditEntries(ctx context.Context, f audit.Filter) ([]audit.Ent
 // WalkAuditEntries calls fn for every entry in seq order, in pages, then
 // returns the chain head. It reads the head first and walks only the entries
 // up to it, so entries appended meanwhile do not look like a broken chain;
-// entries after the head (appended outside Forkline) are reported by the verifier. It stops at fn's first error and returns it.
+// FindUnchainedAuditEntry looks for entries beyond the head. It stops at fn's first error and returns it.
 func (db *DB) WalkAuditEntries(ctx context.Context, fn func(audit.Entry) error) (int64, string, error) {
 	var headSeq int64
 	var headHash string
@@ -142,4 +145,20 @@ func (db *DB) WalkAuditEntries(ctx context.Context, fn func(audit.Entry) error) 
 			return headSeq, headHash, nil
 		}
 	}
+}
+
+// FindUnchainedAuditEntry returns the first entry beyond the chain head, in
+// one statement so that an append committing meanwhile (entry and head
+// together) is never mistaken for one.
+func (db *DB) FindUnchainedAuditEntry(ctx context.Context) (int64, bool, error) {
+	var seq int64
+	err := db.read.QueryRowContext(ctx, `SELECT seq FROM audit_entries
+		WHERE seq > (SELECT seq FROM audit_chain WHERE id = 1) ORDER BY seq LIMIT 1`).Scan(&seq)
+	if errors.Is(err, sql.ErrNoRows) {
+		return 0, false, nil
+	}
+	if err != nil {
+		return 0, false, db.mapErr(err)
+	}
+	return seq, true, nil
 }

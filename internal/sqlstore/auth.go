@@ -154,9 +154,13 @@ func (s authStore) SetGrants(ctx context.Context, id forkline.ID, prev int, gran
 	})
 }
 
-func (s authStore) RecordLoginFailure(ctx context.Context, id forkline.ID, failures int, until time.Time) error {
+func (s authStore) RecordLoginFailure(ctx context.Context, id forkline.ID, lockUntil func(int) time.Time) error {
 	return s.db.tx(ctx, func(tx *sql.Tx) error {
-		_, err := tx.ExecContext(ctx, `UPDATE users SET failed_logins = $1, locked_until = $2 WHERE id = $3`, failures, ts(until), id)
+		var failures int
+		if err := tx.QueryRowContext(ctx, `UPDATE users SET failed_logins = failed_logins + 1 WHERE id = $1 RETURNING failed_logins`, id).Scan(&failures); err != nil {
+			return err
+		}
+		_, err := tx.ExecContext(ctx, `UPDATE users SET locked_until = $1 WHERE id = $2`, ts(lockUntil(failures)), id)
 		return err
 	})
 }

@@ -165,11 +165,25 @@ func (s plantStore) Customers() plant.Table[plant.Customer] {
 			if _, err := tx.ExecContext(ctx, `UPDATE customer_ship_tos SET active = FALSE WHERE customer_id = $1`, c.ID); err != nil {
 				return fmt.Errorf("ship-tos: %w", err)
 			}
-			for _, st := range c.ShipTos {
-				if _, err := tx.ExecContext(ctx, `INSERT INTO customer_ship_tos (id, customer_id, code, name, address, gln, active)
+			// A ship-to keeps its ID: matched by ID first (so its code may
+			// change), else by code (so a dropped one comes back with its old
+			// ID). The stored ID is written back into c.ShipTos, which the
+			// caller's record and its audit snapshot share.
+			for i, st := range c.ShipTos {
+				res, err := tx.ExecContext(ctx, `UPDATE customer_ship_tos SET code = $1, name = $2, address = $3, gln = $4, active = TRUE
+					WHERE id = $5 AND customer_id = $6`, st.Code, st.Name, st.Address, st.GLN, st.ID, c.ID)
+				if err != nil {
+					return fmt.Errorf("ship-to %s: %w", st.Code, err)
+				}
+				if n, err := res.RowsAffected(); err != nil {
+					return err
+				} else if n == 1 {
+					continue
+				}
+				if err := tx.QueryRowContext(ctx, `INSERT INTO customer_ship_tos (id, customer_id, code, name, address, gln, active)
 					VALUES ($1, $2, $3, $4, $5, $6, TRUE)
-					ON CONFLICT (customer_id, code) DO UPDATE SET name = excluded.name, address = excluded.address, gln = excluded.gln, active = TRUE`,
-					st.ID, c.ID, st.Code, st.Name, st.Address, st.GLN); err != nil {
+					ON CONFLICT (customer_id, code) DO UPDATE SET name = excluded.name, address = excluded.address, gln = excluded.gln, active = TRUE
+					RETURNING id`, st.ID, c.ID, st.Code, st.Name, st.Address, st.GLN).Scan(&c.ShipTos[i].ID); err != nil {
 					return fmt.Errorf("ship-to %s: %w", st.Code, err)
 				}
 			}
