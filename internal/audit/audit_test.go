@@ -349,7 +349,9 @@ func (s *fakeStore) FindAuditEntries(_ context.Context, f audit.Filter) ([]audit
 	return nil, nil
 }
 
-func (s *fakeStore) FindUnchainedAuditEntry(context.Context) (int64, bool, error) { return 0, false, nil }
+func (s *fakeStore) FindUnchainedAuditEntry(context.Context) (int64, bool, error) {
+	return 0, false, nil
+}
 
 func (s *fakeStore) WalkAuditEntries(_ context.Context, fn func(audit.Entry) error) (int64, string, error) {
 	if s.walkErr != nil {
