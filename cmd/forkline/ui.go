@@ -3,9 +3,11 @@ package main
 import (
 	"log/slog"
 	"net/http"
+
+	"github.com/forkline/forkline/internal/web"
 )
 
 // newUI builds the web UI over the app's services.
 func newUI(a *app, logger *slog.Logger, secure bool) http.Handler {
-	return nil
+	return web.New(web.Config{Logger: logger, Plant: a.plant, Auth: a.auth, Audit: a.audit, Now: a.now, Secure: secure}).Handler()
 }

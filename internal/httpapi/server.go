@@ -27,8 +27,6 @@ type Config struct {
 	Version string
 	// UI serves every path outside /api/v1 and the operational endpoints; nil for none.
 	UI http.Handler
-	// UIRoutes describes the UI's routes for the OpenAPI document's neighbour, the route test.
-	UIRoutes []Route
 }
 
 // Server is the HTTP surface.
