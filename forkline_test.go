@@ -2,6 +2,7 @@ package forkline_test
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"math"
@@ -813,4 +814,24 @@ func TestProblems(t *testing.T) {
 			t.Errorf("ErrorFields(Err()) mismatch (-want +got):\n%s", diff)
 		}
 	})
+}
+
+func TestQuantityTextRoundTrips(t *testing.T) {
+	for _, in := range []string{"12 ea", "0.75 kg", "-3.000001 lb", "60 case"} {
+		q, err := forkline.ParseQuantity(in)
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, err := json.Marshal(struct{ Q forkline.Quantity }{q})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var back struct{ Q forkline.Quantity }
+		if err := json.Unmarshal(b, &back); err != nil {
+			t.Fatal(err)
+		}
+		if back.Q != q || !strings.Contains(string(b), in) {
+			t.Errorf("JSON round trip of %s = %s -> %v", in, b, back.Q)
+		}
+	}
 }

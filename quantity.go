@@ -345,3 +345,25 @@ func roundHalfEven(r *big.Rat) (*big.Int, bool) {
 	}
 	return q, false
 }
+
+// MarshalText writes "12.5 kg", so snapshots and wire formats keep the amount.
+func (q Quantity) MarshalText() ([]byte, error) {
+	if q.Unit == "" && q.micros == 0 {
+		return []byte{}, nil
+	}
+	return []byte(q.String()), nil
+}
+
+// UnmarshalText reads "12.5 kg"; empty text is the zero Quantity.
+func (q *Quantity) UnmarshalText(b []byte) error {
+	if len(b) == 0 {
+		*q = Quantity{}
+		return nil
+	}
+	v, err := ParseQuantity(string(b))
+	if err != nil {
+		return err
+	}
+	*q = v
+	return nil
+}

@@ -3,13 +3,18 @@ package httpapi_test
 import (
 	"encoding/json"
 	"fmt"
+	"io"
+	"log/slog"
 	"net/http"
+	"net/http/httptest"
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/forkline/forkline"
 	"github.com/forkline/forkline/internal/audit"
+	"github.com/forkline/forkline/internal/httpapi"
 )
 
 // auditCount returns how many audit entries exist: a refused command must add none.
@@ -195,8 +200,10 @@ func TestCSVImportIsAllOrNothingAndNamesEveryBadRow(t *testing.T) {
 	for _, f := range decodeProblem(t, body).Fields {
 		got[f.Field] = true
 	}
-	if !got["line 5: shelf_life_days"] {
-		t.Fatalf("fields = %v, want line 5: shelf_life_days (a cell that does not parse)", got)
+	for _, want := range []string{"line 5: shelf_life_days", "line 3: code", "line 4: gtin"} {
+		if !got[want] {
+			t.Errorf("fields = %v, want %q: cells that do not parse and broken rules are reported together", got, want)
+		}
 	}
 	fixed := strings.Replace(bad, ",x,", ",,", 1)
 	code, body = e.call(forkline.RoleAdmin, "POST", path, fixed)
@@ -316,5 +323,28 @@ func TestOperationalEndpointsAnswerWithoutSignIn(t *testing.T) {
 	}
 	if code, body := e.call(forkline.RoleAdmin, "GET", "/api/v1/nothing-here", nil); code != 404 || decodeProblem(t, body).Code != "not_found" {
 		t.Errorf("unknown API path = %d: %s", code, body)
+	}
+}
+
+func TestAPanicIsA500WithTheRequestIDAndTheServerLivesOn(t *testing.T) {
+	e := newEnv(t)
+	srv := httpapi.New(httpapi.Config{Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), Plant: e.plant, Auth: e.auth,
+		Ready: e.db.Ping, Now: time.Now, UI: http.HandlerFunc(func(http.ResponseWriter, *http.Request) { panic("template exploded") })})
+	ts := httptest.NewServer(srv.Handler())
+	defer ts.Close()
+	req, _ := http.NewRequest("GET", ts.URL+"/items", nil)
+	req.Header.Set("Accept", "text/html")
+	req.Header.Set("X-Request-ID", "req-42")
+	res, err := ts.Client().Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(res.Body)
+	res.Body.Close()
+	if res.StatusCode != 500 || !strings.Contains(string(body), "req-42") || !strings.Contains(res.Header.Get("Content-Type"), "text/html") {
+		t.Errorf("panicking page = %d %s: %s", res.StatusCode, res.Header.Get("Content-Type"), body)
+	}
+	if res, err := ts.Client().Get(ts.URL + "/healthz"); err != nil || res.StatusCode != 200 {
+		t.Errorf("after a panic /healthz = %v %v", res, err)
 	}
 }

@@ -5,13 +5,22 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"fmt"
+	"html"
 	"log/slog"
 	"net/http"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/forkline/forkline"
 )
+
+// panicPage is shown to a browser when a page panics: the UI's own error
+// page could be what failed.
+const panicPage = `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Something went wrong - Forkline</title>
+<style>body{font:16px/1.5 system-ui,sans-serif;margin:15vh auto;max-width:36rem;padding:0 1rem;color:#1f2933}</style></head>
+<body><h1>Something went wrong</h1><p>Forkline could not show this page. The problem has been logged; give the
+request ID <code>%s</code> to your administrator.</p><p><a href="/">Back to the dashboard</a></p></body></html>`
 
 type infoKey struct{}
 
@@ -98,9 +107,15 @@ func (s *Server) observe(next http.Handler) http.Handler {
 					panic(v)
 				}
 				err := &forkline.Error{Code: forkline.Internal, Msg: "panic", Err: fmt.Errorf("panic: %v", v)}
-				if sw.status == 0 {
+				switch {
+				case sw.status == 0 && !strings.HasPrefix(r.URL.Path, "/api/") && strings.Contains(r.Header.Get("Accept"), "text/html"):
+					s.cfg.Logger.ErrorContext(ctx, "request failed", "err", err, "method", r.Method, "path", r.URL.Path, "requestId", id)
+					sw.Header().Set("Content-Type", "text/html; charset=utf-8")
+					sw.WriteHeader(http.StatusInternalServerError)
+					fmt.Fprintf(sw, panicPage, html.EscapeString(id))
+				case sw.status == 0:
 					writeError(sw, r, s.cfg.Logger, err)
-				} else {
+				default:
 					s.cfg.Logger.ErrorContext(ctx, "panic after response started", "err", err)
 				}
 			}

@@ -3,6 +3,7 @@ package httpapi
 import (
 	"context"
 	"encoding/base64"
+	"io"
 	"net/http"
 	"strconv"
 	"strings"
@@ -39,7 +40,7 @@ type catalog[T any] interface {
 	SetActive(ctx context.Context, id forkline.ID, version int, active bool, reason string) (T, error)
 	Find(ctx context.Context, id forkline.ID) (T, error)
 	List(ctx context.Context, f plant.Filter) ([]T, error)
-	Import(ctx context.Context, recs []T, lines []int, reason string) (int, error)
+	ImportCSV(ctx context.Context, spec plant.CSVSpec[T], r io.Reader, site forkline.ID, reason string) (int, error)
 }
 
 func (rs *resource[T, P, W]) list() http.Handler {
@@ -204,15 +205,11 @@ func (rs *resource[T, P, W]) importCSV() http.Handler {
 				Fields: []forkline.FieldProblem{{Field: "site", Rule: "required", Msg: "site must be the ID of a site (query parameter)"}}})
 			return
 		}
-		recs, lines, err := rs.csv.ParseCSV(http.MaxBytesReader(w, r.Body, maxBody), site)
-		if err == nil {
-			var n int
-			n, err = rs.cat.Import(r.Context(), recs, lines, r.URL.Query().Get("reason"))
-			if err == nil {
-				encode(w, http.StatusCreated, importJSON{Imported: n})
-				return
-			}
+		n, err := rs.cat.ImportCSV(r.Context(), *rs.csv, http.MaxBytesReader(w, r.Body, maxBody), site, r.URL.Query().Get("reason"))
+		if err != nil {
+			writeError(w, r, rs.s.cfg.Logger, err)
+			return
 		}
-		writeError(w, r, rs.s.cfg.Logger, err)
+		encode(w, http.StatusCreated, importJSON{Imported: n})
 	})
 }

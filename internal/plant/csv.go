@@ -1,6 +1,7 @@
 package plant
 
 import (
+	"context"
 	"encoding/csv"
 	"errors"
 	"fmt"
@@ -81,14 +82,28 @@ func baseCols[T any](base func(*T) *Record) []column[T] {
 // required column or an unknown column is refused whole; bad cells are
 // reported by line and column.
 func (s CSVSpec[T]) ParseCSV(r io.Reader, site forkline.ID) (recs []T, lines []int, err error) {
+	recs, lines, cells, err := s.parse(r, site)
+	if err != nil {
+		return nil, nil, err
+	}
+	if len(cells) > 0 {
+		return nil, nil, &forkline.Error{Code: forkline.Invalid, Msg: fmt.Sprintf("Nothing was imported: %d problems were found.", len(cells)), Fields: cells}
+	}
+	return recs, lines, nil
+}
+
+// parse reads every row. A fatal problem (not CSV, bad header) is err; cells
+// that do not parse are returned as problems beside the records, whose
+// fields stay zero, so that the rules can still check the rest.
+func (s CSVSpec[T]) parse(r io.Reader, site forkline.ID) (recs []T, lines []int, cells []forkline.FieldProblem, err error) {
 	cr := csv.NewReader(r)
 	cr.TrimLeadingSpace = true
 	cr.ReuseRecord = false
 	header, err := cr.Read()
 	if errors.Is(err, io.EOF) {
-		return nil, nil, forkline.Errorf(forkline.Invalid, "The file is empty: it needs a header row naming the columns %s.", strings.Join(s.Columns(), ", "))
+		return nil, nil, nil, forkline.Errorf(forkline.Invalid, "The file is empty: it needs a header row naming the columns %s.", strings.Join(s.Columns(), ", "))
 	} else if err != nil {
-		return nil, nil, csvError(err)
+		return nil, nil, nil, csvError(err)
 	}
 	var p forkline.Problems
 	idx := make([]int, len(header)) // header position -> column index
@@ -108,7 +123,7 @@ func (s CSVSpec[T]) ParseCSV(r io.Reader, site forkline.ID) (recs []T, lines []i
 		}
 	}
 	if err := p.Err("The header row is not valid."); err != nil {
-		return nil, nil, err
+		return nil, nil, nil, err
 	}
 	for {
 		row, err := cr.Read()
@@ -116,7 +131,7 @@ func (s CSVSpec[T]) ParseCSV(r io.Reader, site forkline.ID) (recs []T, lines []i
 			break
 		}
 		if err != nil {
-			return nil, nil, csvError(err)
+			return nil, nil, nil, csvError(err)
 		}
 		line, _ := cr.FieldPos(0)
 		var rec T
@@ -133,10 +148,21 @@ func (s CSVSpec[T]) ParseCSV(r io.Reader, site forkline.ID) (recs []T, lines []i
 		recs = append(recs, rec)
 		lines = append(lines, line)
 	}
-	if err := p.Err(fmt.Sprintf("Nothing was imported: %d problems were found.", len(p.List()))); err != nil {
-		return nil, nil, err
+	return recs, lines, p.List(), nil
+}
+
+// ImportCSV reads records for site from r and imports them all or nothing.
+// Every problem is reported at once, by line and column: cells that do not
+// parse, rules the records break, and codes that are taken.
+func (c *Catalog[T, P]) ImportCSV(ctx context.Context, spec CSVSpec[T], r io.Reader, site forkline.ID, reason string) (int, error) {
+	if _, err := forkline.RequireActor(ctx); err != nil {
+		return 0, err
 	}
-	return recs, lines, nil
+	recs, lines, cells, err := spec.parse(r, site)
+	if err != nil {
+		return 0, err
+	}
+	return c.importRecords(ctx, recs, lines, reason, cells)
 }
 
 func csvError(err error) error {

@@ -30,6 +30,8 @@ type Catalog[T any, P record[T]] struct {
 	ids    *forkline.IDGenerator
 	// check validates references and extra permissions; before is nil on create.
 	check func(ctx context.Context, a forkline.Actor, before, after *T) error
+	// insert stores a new record; nil means table.Insert.
+	insert func(ctx context.Context, rec T, ch audit.Change) error
 }
 
 // Service manages plant master data. Each field is the catalog of one kind of record.
@@ -53,6 +55,15 @@ func NewService(store Store, ids *forkline.IDGenerator, now func() time.Time) *S
 				return forkline.Errorf(forkline.Forbidden, "Only an administrator may add a site.")
 			}
 			return nil
+		},
+		// The administrator who adds a site becomes its administrator, so
+		// that they can open it and grant roles on it at once.
+		insert: func(ctx context.Context, site Site, ch audit.Change) error {
+			var creator forkline.ID
+			if a, ok := forkline.ActorFrom(ctx); ok && a.Kind == forkline.ActorUser {
+				creator = a.ID
+			}
+			return store.CreateSite(ctx, site, creator, ch)
 		}}
 	s.Areas = &Catalog[Area, *Area]{entity: "area", label: "Area", table: store.Areas(), now: now, ids: ids,
 		check: func(context.Context, forkline.Actor, *Area, *Area) error { return nil }}
@@ -177,7 +188,11 @@ func (c *Catalog[T, P]) Create(ctx context.Context, rec T, reason string) (T, er
 		return zero, err
 	}
 	ch := audit.Change{Action: audit.Create, Entity: c.entity, EntityID: P(&rec).Base().ID, SiteID: c.site(&rec), Reason: reason, After: rec}
-	if err := c.table.Insert(ctx, rec, ch); err != nil {
+	insert := c.table.Insert
+	if c.insert != nil {
+		insert = c.insert
+	}
+	if err := insert(ctx, rec, ch); err != nil {
 		return zero, err
 	}
 	return rec, nil
@@ -187,11 +202,23 @@ func (c *Catalog[T, P]) Create(ctx context.Context, rec T, reason string) (T, er
 // recs[i]; every problem names its line. Codes already used on the site are
 // reported too.
 func (c *Catalog[T, P]) Import(ctx context.Context, recs []T, lines []int, reason string) (int, error) {
+	return c.importRecords(ctx, recs, lines, reason, nil)
+}
+
+// importRecords imports recs unless there is any problem, including the
+// prior problems of cells that did not parse (whose lines skip the rules, as
+// their zero values would only repeat the problem).
+func (c *Catalog[T, P]) importRecords(ctx context.Context, recs []T, lines []int, reason string, prior []forkline.FieldProblem) (int, error) {
 	a, err := forkline.RequireActor(ctx)
 	if err != nil {
 		return 0, err
 	}
 	var p forkline.Problems
+	p.Merge("", prior)
+	badLines := map[int]bool{}
+	for _, f := range prior {
+		badLines[lineOf(f.Field)] = true
+	}
 	seen := map[string]int{}
 	bySite := map[forkline.ID][]string{}
 	chs := make([]audit.Change, len(recs))
@@ -201,7 +228,9 @@ func (c *Catalog[T, P]) Import(ctx context.Context, recs []T, lines []int, reaso
 		if err != nil && forkline.ErrorCode(err) != forkline.Invalid {
 			return 0, err
 		}
-		p.Merge(prefix, forkline.ErrorFields(err))
+		if !badLines[lines[i]] {
+			p.Merge(prefix, forkline.ErrorFields(err))
+		}
 		b := P(&recs[i]).Base()
 		scope := b.SiteID
 		if c.entity == "site" {

@@ -45,4 +45,8 @@ type Store interface {
 	Items() Table[Item]
 	Suppliers() Table[Supplier]
 	Customers() Table[Customer]
+	// CreateSite adds a site with its audit entry and, when creator is a
+	// user's ID, grants that user the admin role on the new site (with its
+	// own audit entry), all in one transaction.
+	CreateSite(ctx context.Context, s Site, creator forkline.ID, ch audit.Change) error
 }

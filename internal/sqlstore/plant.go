@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/forkline/forkline"
+	"github.com/forkline/forkline/internal/audit"
 	"github.com/forkline/forkline/internal/plant"
 )
 
@@ -213,4 +214,26 @@ func (s plantStore) Customers() plant.Table[plant.Customer] {
 			}
 			return rows.Err()
 		}}
+}
+
+// CreateSite adds a site and grants its creator the admin role on it.
+func (s plantStore) CreateSite(ctx context.Context, site plant.Site, creator forkline.ID, ch audit.Change) error {
+	t := s.Sites().(*table[plant.Site])
+	return s.db.tx(ctx, func(tx *sql.Tx) error {
+		if err := t.insert(ctx, tx, &site, ch); err != nil {
+			return err
+		}
+		if creator == "" {
+			return nil
+		}
+		g := forkline.Grant{SiteID: site.ID, Role: forkline.RoleAdmin}
+		if _, err := tx.ExecContext(ctx, `INSERT INTO user_grants (user_id, site_id, role) VALUES ($1, $2, $3)`, creator, g.SiteID, g.Role); err != nil {
+			return fmt.Errorf("grant the site's creator: %w", err)
+		}
+		if _, err := tx.ExecContext(ctx, `UPDATE users SET version = version + 1 WHERE id = $1`, creator); err != nil {
+			return fmt.Errorf("grant the site's creator: %w", err)
+		}
+		return s.db.appendAudit(ctx, tx, audit.Change{Action: audit.Grant, Entity: "user", EntityID: creator, SiteID: site.ID,
+			Reason: "created the site " + site.Code, After: g})
+	})
 }

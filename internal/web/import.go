@@ -125,11 +125,7 @@ func (k *kind[T, P]) handleImport() http.Handler {
 		}
 		defer file.Close()
 		p.FileName = hdr.Filename
-		recs, lines, err := k.csv.ParseCSV(file, site.ID)
-		n := 0
-		if err == nil {
-			n, err = k.cat.Import(ctx, recs, lines, p.Reason)
-		}
+		n, err := k.cat.ImportCSV(ctx, *k.csv, file, site.ID, p.Reason)
 		if err == nil {
 			k.ui.redirect(w, r, "/"+k.Path, fmt.Sprintf("%d %s imported into %s from %s.", n, plural(n, k.One, strings.ToLower(k.Titles)), site.Name, hdr.Filename))
 			return

@@ -3,6 +3,7 @@ package web
 import (
 	"context"
 	"fmt"
+	"io"
 	"slices"
 	"strconv"
 	"strings"
@@ -28,7 +29,7 @@ type catalog[T any] interface {
 	SetActive(ctx context.Context, id forkline.ID, version int, active bool, reason string) (T, error)
 	Find(ctx context.Context, id forkline.ID) (T, error)
 	List(ctx context.Context, f plant.Filter) ([]T, error)
-	Import(ctx context.Context, recs []T, lines []int, reason string) (int, error)
+	ImportCSV(ctx context.Context, spec plant.CSVSpec[T], r io.Reader, site forkline.ID, reason string) (int, error)
 }
 
 // kindInfo names one kind of master record for pages and navigation.
