@@ -42,25 +42,32 @@ const (
 	PermAuditRead       Permission = "audit.read"       // read the audit trail
 	PermUsersManage     Permission = "users.manage"     // create users, grant roles, reset passwords
 	PermTokensManage    Permission = "tokens.manage"    // create and revoke API tokens
+
+	PermInventoryRead  Permission = "inventory.read"  // see lots, the ledger, traces
+	PermInventoryWrite Permission = "inventory.write" // receive, move, consume, produce, ship, adjust, correct
+	PermLotHold        Permission = "lot.hold"        // put a lot on hold
+	PermLotRelease     Permission = "lot.release"     // release, reject or quarantine a lot; receive from an unapproved supplier with a reason
+	PermRecall         Permission = "recall.run"      // run mock and real recalls, hold their scope
 )
 
 // Permissions lists every permission in a stable order.
 func Permissions() []Permission {
-	return []Permission{PermMasterRead, PermMasterWrite, PermSupplierApprove, PermAuditRead, PermUsersManage, PermTokensManage}
+	return []Permission{PermMasterRead, PermMasterWrite, PermSupplierApprove, PermAuditRead, PermUsersManage, PermTokensManage,
+		PermInventoryRead, PermInventoryWrite, PermLotHold, PermLotRelease, PermRecall}
 }
 
 // rolePermissions is the access matrix. It is the one place that says which
 // role may do what; docs/api.md prints it.
 var rolePermissions = map[Role][]Permission{
-	RoleOperator:    {PermMasterRead},
-	RoleSupervisor:  {PermMasterRead},
-	RoleQuality:     {PermMasterRead, PermMasterWrite, PermSupplierApprove, PermAuditRead},
-	RoleMaintenance: {PermMasterRead},
-	RolePlanner:     {PermMasterRead, PermMasterWrite},
-	RoleManager:     {PermMasterRead, PermMasterWrite, PermAuditRead},
-	RoleAdmin:       {PermMasterRead, PermMasterWrite, PermAuditRead, PermUsersManage, PermTokensManage},
-	RoleAuditor:     {PermMasterRead, PermAuditRead},
-	RoleIntegration: {PermMasterRead, PermMasterWrite},
+	RoleOperator:    {PermMasterRead, PermInventoryRead, PermInventoryWrite},
+	RoleSupervisor:  {PermMasterRead, PermInventoryRead, PermInventoryWrite, PermLotHold},
+	RoleQuality:     {PermMasterRead, PermMasterWrite, PermSupplierApprove, PermAuditRead, PermInventoryRead, PermInventoryWrite, PermLotHold, PermLotRelease, PermRecall},
+	RoleMaintenance: {PermMasterRead, PermInventoryRead},
+	RolePlanner:     {PermMasterRead, PermMasterWrite, PermInventoryRead},
+	RoleManager:     {PermMasterRead, PermMasterWrite, PermAuditRead, PermInventoryRead, PermLotHold, PermRecall},
+	RoleAdmin:       {PermMasterRead, PermMasterWrite, PermAuditRead, PermUsersManage, PermTokensManage, PermInventoryRead},
+	RoleAuditor:     {PermMasterRead, PermAuditRead, PermInventoryRead},
+	RoleIntegration: {PermMasterRead, PermMasterWrite, PermInventoryRead, PermInventoryWrite},
 }
 
 // Has reports whether role r carries permission p.

@@ -23,9 +23,9 @@ const module = "github.com/forkline/forkline"
 // so every new package must be placed on purpose.
 var (
 	// platform packages serve every capability; they import only forkline.
-	platform = []string{"audit"}
+	platform = []string{"audit", "gs1"}
 	// capabilities import forkline and platform packages, never each other.
-	capabilities = []string{"auth", "plant"}
+	capabilities = []string{"auth", "plant", "inventory"}
 	// adapters import capabilities, never each other, with the exceptions below.
 	adapters = []string{"sqlstore", "sqlite", "postgres", "httpapi", "web", "simulator"}
 	// allowed adapter-to-adapter imports: the storage adapter opens its two engines.

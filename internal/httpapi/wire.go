@@ -38,11 +38,15 @@ func (w recordJSON) reason() string { return w.Reason }
 type siteJSON struct {
 	recordJSON
 	TimeZone string `json:"timeZone"`
+	// LotCodePattern makes lot codes, e.g. "{SITE}-{YY}{JJJ}-{SEQ}"; empty takes the default.
+	LotCodePattern string `json:"lotCodePattern"`
 }
 
-func siteToJSON(s plant.Site) siteJSON { return siteJSON{recordToJSON(s.Record), s.TimeZone} }
+func siteToJSON(s plant.Site) siteJSON {
+	return siteJSON{recordToJSON(s.Record), s.TimeZone, string(s.LotCodePattern)}
+}
 func siteFromJSON(w siteJSON) plant.Site {
-	return plant.Site{Record: w.record(), TimeZone: w.TimeZone}
+	return plant.Site{Record: w.record(), TimeZone: w.TimeZone, LotCodePattern: forkline.LotCodePattern(w.LotCodePattern)}
 }
 
 type areaJSON struct {

@@ -40,7 +40,8 @@ func (r Record) validate(p *forkline.Problems) {
 // Site is one plant (ISA-95 site). Its SiteID is its own ID.
 type Site struct {
 	Record
-	TimeZone string // IANA name, e.g. "America/Chicago"; shifts and production days use it
+	TimeZone       string                  // IANA name, e.g. "America/Chicago"; shifts and production days use it
+	LotCodePattern forkline.LotCodePattern // how lot codes are made; DefaultLotCodePattern when empty
 }
 
 // Validate checks the site's own fields.
@@ -51,6 +52,11 @@ func (s Site) Validate() error {
 		p.Add("timeZone", "required", "timeZone is required, e.g. America/Chicago")
 	} else if _, err := time.LoadLocation(s.TimeZone); err != nil || s.TimeZone == "Local" {
 		p.Add("timeZone", "iana_zone", "timeZone must be an IANA time zone such as Europe/Berlin")
+	}
+	if s.LotCodePattern != "" {
+		if err := s.LotCodePattern.Validate(); err != nil {
+			p.Merge("", forkline.ErrorFields(err))
+		}
 	}
 	return p.Err("The site is not valid.")
 }

@@ -50,7 +50,10 @@ type Service struct {
 func NewService(store Store, ids *forkline.IDGenerator, now func() time.Time) *Service {
 	s := &Service{}
 	s.Sites = &Catalog[Site, *Site]{entity: "site", label: "Site", table: store.Sites(), now: now, ids: ids,
-		check: func(_ context.Context, a forkline.Actor, before, _ *Site) error {
+		check: func(_ context.Context, a forkline.Actor, before, after *Site) error {
+			if after.LotCodePattern == "" {
+				after.LotCodePattern = forkline.DefaultLotCodePattern
+			}
 			if before == nil && !a.CanAnywhere(forkline.PermUsersManage) {
 				return forkline.Errorf(forkline.Forbidden, "Only an administrator may add a site.")
 			}

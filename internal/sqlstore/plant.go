@@ -17,10 +17,10 @@ func (db *DB) Plant() plant.Store { return plantStore{db} }
 type plantStore struct{ db *DB }
 
 func (s plantStore) Sites() plant.Table[plant.Site] {
-	return &table[plant.Site]{db: s.db, name: "sites", cols: []string{"time_zone"},
+	return &table[plant.Site]{db: s.db, name: "sites", cols: []string{"time_zone", "lot_code_pattern"},
 		base: func(r *plant.Site) *plant.Record { return &r.Record },
-		args: func(r *plant.Site) []any { return []any{r.TimeZone} },
-		dest: func(r *plant.Site) []any { return []any{&r.TimeZone} }}
+		args: func(r *plant.Site) []any { return []any{r.TimeZone, r.LotCodePattern} },
+		dest: func(r *plant.Site) []any { return []any{&r.TimeZone, &r.LotCodePattern} }}
 }
 
 func (s plantStore) Areas() plant.Table[plant.Area] {

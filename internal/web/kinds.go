@@ -354,7 +354,17 @@ func (ui *UI) sites() *kind[plant.Site, *plant.Site] {
 						"Europe/Amsterdam", "Europe/Madrid", "Europe/Rome", "Europe/Warsaw", "Asia/Singapore", "Asia/Tokyo",
 						"Australia/Sydney", "Pacific/Auckland", "UTC"),
 			}},
+			{title: "Lot codes", inputs: []input[plant.Site]{
+				input[plant.Site]{name: "lotCodePattern", label: "Lot code pattern", typ: "text",
+					get: func(s *plant.Site) []string { return []string{string(s.LotCodePattern)} },
+					set: func(s *plant.Site, v []string) error {
+						s.LotCodePattern = forkline.LotCodePattern(strings.TrimSpace(first(v)))
+						return nil
+					}}.withPlaceholder(string(forkline.DefaultLotCodePattern)).
+					withHint("How this site makes lot codes: {SITE}, {ITEM}, {YYYY}, {YY}, {MM}, {DD}, {JJJ} (day of the year) and {SEQ} (required). Empty takes the default."),
+			}},
 		},
-		columns: []column[plant.Site]{{header: "Time zone", cell: func(s plant.Site) string { return s.TimeZone }}},
+		columns: []column[plant.Site]{{header: "Time zone", cell: func(s plant.Site) string { return s.TimeZone }},
+			{header: "Lot codes", cell: func(s plant.Site) string { return string(s.LotCodePattern) }}},
 	}
 }
