@@ -9,6 +9,7 @@ import (
 	"github.com/forkline/forkline"
 	"github.com/forkline/forkline/internal/audit"
 	"github.com/forkline/forkline/internal/auth"
+	"github.com/forkline/forkline/internal/inventory"
 	"github.com/forkline/forkline/internal/plant"
 	"github.com/forkline/forkline/internal/sqlstore"
 )
@@ -22,6 +23,7 @@ type app struct {
 	plant *plant.Service
 	auth  *auth.Service
 	audit *audit.Service
+	inv   *inventory.Service
 }
 
 // openApp opens and migrates the database dsn and builds the services.
@@ -45,6 +47,7 @@ func openApp(ctx context.Context, dsn string, logger *slog.Logger) (*app, error)
 		plant: plant.NewService(db.Plant(), ids, now),
 		auth:  auth.NewService(db.Auth(), ids, now, auth.DefaultHashParams),
 		audit: audit.NewService(db),
+		inv:   inventory.NewService(db.Inventory(), ids, now),
 	}, nil
 }
 

@@ -57,7 +57,7 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	}
 	ui := newUI(a, logger, c.SecureCookies)
 	srv := httpapi.New(httpapi.Config{
-		Logger: logger, Plant: a.plant, Auth: a.auth, Audit: a.audit, Ready: a.db.Ping, Now: a.now, Version: version, UI: ui,
+		Logger: logger, Plant: a.plant, Auth: a.auth, Audit: a.audit, Inventory: a.inv, Ready: a.db.Ping, Now: a.now, Version: version, UI: ui,
 	})
 	ln, err := net.Listen("tcp", c.Addr)
 	if err != nil {

@@ -38,6 +38,10 @@ func (s *Server) OpenAPI() map[string]any {
 		for _, q := range rt.Query {
 			params = append(params, map[string]any{"name": q, "in": "query", "schema": map[string]any{"type": "string"}})
 		}
+		for _, h := range rt.Headers {
+			params = append(params, map[string]any{"name": h, "in": "header", "schema": map[string]any{"type": "string"},
+				"description": "Retrying with the same key returns the first result (200, Idempotent-Replayed: true) and books nothing twice."})
+		}
 		if len(params) > 0 {
 			op["parameters"] = params
 		}

@@ -19,7 +19,8 @@ type Route struct {
 	Response any // zero value of the JSON response type, or nil
 	Status   int // success status
 	Query    []string
-	Body     string // content type of a non-JSON body, e.g. "text/csv"
+	Headers  []string // request headers the route reads, e.g. Idempotency-Key
+	Body     string   // content type of a non-JSON body, e.g. "text/csv"
 	Handler  http.Handler
 }
 
@@ -54,6 +55,27 @@ func (s *Server) apiRoutes() []Route {
 		Route{Method: "POST", Pattern: "/api/v1/tokens/{id}/revoke", Perm: forkline.PermTokensManage, Tag: "access", Summary: "Revoke an API token at once", Request: reasonJSON{}, Status: 204, Handler: s.handleTokenRevoke()},
 		Route{Method: "GET", Pattern: "/api/v1/audit", Perm: forkline.PermAuditRead, Tag: "audit", Summary: "Audit trail, newest first", Response: pageJSON[auditJSON]{}, Query: []string{"entity", "entityId", "limit", "before"}, Handler: s.handleAudit()},
 		Route{Method: "GET", Pattern: "/api/v1/audit/verify", Perm: forkline.PermAuditRead, Tag: "audit", Summary: "Verify the audit trail's hash chain", Response: verifyJSON{}, Handler: s.handleAuditVerify()},
+	)
+	inv, write := forkline.PermInventoryRead, forkline.PermInventoryWrite
+	idem := []string{"Idempotency-Key"}
+	rs = append(rs,
+		Route{Method: "GET", Pattern: "/api/v1/lots", Perm: inv, Tag: "ledger", Summary: "List lots, newest first", Response: pageJSON[lotJSON]{}, Query: []string{"site", "q", "item", "status", "supplier", "supplierLot", "order", "onHand", "limit", "cursor"}, Handler: s.handleLots()},
+		Route{Method: "GET", Pattern: "/api/v1/lots/{id}", Perm: inv, Tag: "ledger", Summary: "A lot with its stock by location and every event", Response: lotDetailJSON{}, Handler: s.handleLot()},
+		Route{Method: "GET", Pattern: "/api/v1/lots/{id}/trace", Perm: inv, Tag: "traceability", Summary: "Backward (to supplier lots) or forward (to shipments and stock) trace", Response: traceJSON{}, Query: []string{"direction"}, Handler: s.handleTrace()},
+		Route{Method: "GET", Pattern: "/api/v1/lots/{id}/mass-balance", Perm: inv, Tag: "traceability", Summary: "In = consumed + shipped + adjusted + on hand, with any difference", Response: massBalanceJSON{}, Handler: s.handleMassBalance()},
+		Route{Method: "POST", Pattern: "/api/v1/receipts", Perm: write, Tag: "ledger", Summary: "Receive a lot with its FSMA 204 key data elements", Request: receiveJSON{}, Response: resultJSON{}, Status: 201, Headers: idem, Handler: s.handleReceive()},
+		Route{Method: "POST", Pattern: "/api/v1/outputs", Perm: write, Tag: "ledger", Summary: "Produce a lot for a production order; links it to every lot the order consumed", Request: produceJSON{}, Response: resultJSON{}, Status: 201, Headers: idem, Handler: s.handleProduce()},
+		Route{Method: "POST", Pattern: "/api/v1/lots/{id}/moves", Perm: write, Tag: "ledger", Summary: "Move stock between locations", Request: moveJSON{}, Response: resultJSON{}, Status: 201, Headers: idem, Handler: s.handleMove()},
+		Route{Method: "POST", Pattern: "/api/v1/lots/{id}/consumptions", Perm: write, Tag: "ledger", Summary: "Consume stock into a production order (released, unexpired lots only)", Request: consumeJSON{}, Response: resultJSON{}, Status: 201, Headers: idem, Handler: s.handleConsume()},
+		Route{Method: "POST", Pattern: "/api/v1/lots/{id}/shipments", Perm: write, Tag: "ledger", Summary: "Ship stock to a customer's ship-to location", Request: shipJSON{}, Response: resultJSON{}, Status: 201, Headers: idem, Handler: s.handleShip()},
+		Route{Method: "POST", Pattern: "/api/v1/lots/{id}/adjustments", Perm: write, Tag: "ledger", Summary: "Adjust stock: waste, sample, damage, count correction", Request: adjustJSON{}, Response: resultJSON{}, Status: 201, Headers: idem, Handler: s.handleAdjust()},
+		Route{Method: "POST", Pattern: "/api/v1/lots/{id}/status", Perm: forkline.PermLotHold, Tag: "ledger", Summary: "Hold (supervisor, quality), release, reject or quarantine (quality) a lot, with a reason", Request: statusJSON{}, Response: resultJSON{}, Status: 201, Headers: idem, Handler: s.handleStatus()},
+		Route{Method: "POST", Pattern: "/api/v1/events/{id}/corrections", Perm: write, Tag: "ledger", Summary: "Undo an event by a compensating event", Request: correctJSON{}, Response: resultJSON{}, Status: 201, Headers: idem, Handler: s.handleCorrect()},
+		Route{Method: "GET", Pattern: "/api/v1/fefo", Perm: inv, Tag: "ledger", Summary: "First-expired-first-out lots for a quantity of an item", Response: fefoJSON{}, Query: []string{"site", "item", "quantity", "customer"}, Handler: s.handleFEFO()},
+		Route{Method: "POST", Pattern: "/api/v1/recalls", Perm: forkline.PermRecall, Tag: "traceability", Summary: "Start a mock or real recall from lots, a supplier lot or an item made on a line in a time window", Request: recallInputJSON{}, Response: recallJSON{}, Status: 201, Handler: s.handleRecallStart()},
+		Route{Method: "GET", Pattern: "/api/v1/recalls", Perm: inv, Tag: "traceability", Summary: "Recalls and drills of a site, newest first", Response: []recallJSON{}, Query: []string{"site"}, Handler: s.handleRecalls()},
+		Route{Method: "GET", Pattern: "/api/v1/recalls/{id}", Perm: inv, Tag: "traceability", Summary: "A recall's scope and result", Response: recallJSON{}, Handler: s.handleRecall()},
+		Route{Method: "GET", Pattern: "/api/v1/recalls/{id}/report.csv", Perm: inv, Tag: "traceability", Summary: "A recall's scope as CSV", Body: "", Handler: s.handleRecallCSV()},
 	)
 	for i := range rs {
 		if rs[i].Status == 0 {

@@ -10,6 +10,7 @@ import (
 	"github.com/forkline/forkline"
 	"github.com/forkline/forkline/internal/audit"
 	"github.com/forkline/forkline/internal/auth"
+	"github.com/forkline/forkline/internal/inventory"
 	"github.com/forkline/forkline/internal/plant"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
@@ -18,13 +19,15 @@ import (
 
 // Config is what the HTTP surface needs.
 type Config struct {
-	Logger  *slog.Logger
-	Plant   *plant.Service
-	Auth    *auth.Service
-	Audit   *audit.Service
-	Ready   func(context.Context) error // for /readyz: the database answers
-	Now     func() time.Time
-	Version string
+	Logger *slog.Logger
+	Plant  *plant.Service
+	Auth   *auth.Service
+	Audit  *audit.Service
+	// Inventory is the material ledger.
+	Inventory *inventory.Service
+	Ready     func(context.Context) error // for /readyz: the database answers
+	Now       func() time.Time
+	Version   string
 	// UI serves every path outside /api/v1 and the operational endpoints; nil for none.
 	UI http.Handler
 }
