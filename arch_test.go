@@ -27,7 +27,7 @@ var (
 	// capabilities import forkline and platform packages, never each other.
 	capabilities = []string{"auth", "plant", "inventory"}
 	// adapters import capabilities, never each other, with the exceptions below.
-	adapters = []string{"sqlstore", "sqlite", "postgres", "httpapi", "web", "simulator"}
+	adapters = []string{"sqlstore", "sqlite", "postgres", "httpapi", "web", "simulator", "fsma204"}
 	// allowed adapter-to-adapter imports: the storage adapter opens its two engines.
 	adapterExceptions = map[string][]string{"sqlstore": {"sqlite", "postgres"}}
 	// test support: may import anything but cmd.

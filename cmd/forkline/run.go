@@ -23,6 +23,8 @@ Verbs:
   site           create, list sites (a fresh installation needs its first site)
   user           create, list, set-password, disable, enable, grant, revoke
   token          create, list, revoke API tokens for machines and ERP systems
+  trace          backward or forward trace of a lot
+  recall         mock or real recall: scope, mass balance, customers, optional hold
   audit verify   check the audit trail's hash chain
   version        print the version
 
@@ -51,6 +53,10 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 		err = runSite(ctx, rest, getenv, stdout, stderr)
 	case "token":
 		err = runToken(ctx, rest, getenv, stdout, stderr)
+	case "trace":
+		err = runTrace(ctx, rest, getenv, stdout, stderr)
+	case "recall":
+		err = runRecall(ctx, rest, getenv, stdout, stderr)
 	case "audit":
 		err = runAudit(ctx, rest, getenv, stdout, stderr)
 	case "version":

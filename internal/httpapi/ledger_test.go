@@ -158,3 +158,28 @@ func TestATraceShowsWhereALotWent(t *testing.T) {
 		t.Errorf("a trace sideways = %d: %s", code, body)
 	}
 }
+
+func TestAScanFindsTheItemAndFillsTheReceipt(t *testing.T) {
+	e := newEnv(t)
+	it := plantItem(e.site.ID, "EGG")
+	it.GTIN = "09521234543213"
+	if _, err := e.plant.Items.Create(sys, it, ""); err != nil {
+		t.Fatal(err)
+	}
+	code, body := e.call(forkline.RoleOperator, "POST", "/api/v1/scans", map[string]any{"siteId": e.site.ID, "barcode": "(01)09521234543213(17)261231(10)EGG-4471(3103)012500"})
+	if code != 200 {
+		t.Fatalf("scan = %d: %s", code, body)
+	}
+	var got struct {
+		GTIN, Lot, Expiry, NetWeight string
+		Item                         *struct{ Code string }
+	}
+	json.Unmarshal(body, &got)
+	if got.Lot != "EGG-4471" || got.Expiry != "2026-12-31" || got.NetWeight != "12.5 kg" || got.Item == nil || got.Item.Code != "EGG" {
+		t.Errorf("scan = %s", body)
+	}
+	code, body = e.call(forkline.RoleOperator, "POST", "/api/v1/scans", map[string]any{"siteId": e.site.ID, "barcode": "(01)09521234543214(10)X"})
+	if p := decodeProblem(t, body); code != 422 || len(p.Fields) == 0 || p.Fields[0].Field != "(01)" {
+		t.Errorf("scan with a bad check digit = %d: %s", code, body)
+	}
+}

@@ -767,3 +767,12 @@ func (s *Service) FEFO(ctx context.Context, in FEFOInput) (sugg []Suggestion, sh
 	}
 	return sugg, forkline.QuantityFromMicros(max(left, 0), it.BaseUnit), nil
 }
+
+// ItemByGTIN returns the active item of a site with a GTIN, compared as
+// GTIN-14 so that a GTIN-13 on file matches the 14 digits of a barcode.
+func (s *Service) ItemByGTIN(ctx context.Context, site forkline.ID, gtin string) (Item, error) {
+	if _, err := actorFor(ctx, forkline.PermInventoryRead, site); err != nil {
+		return Item{}, err
+	}
+	return s.store.FindInventoryItemByGTIN(ctx, site, gtin)
+}
