@@ -51,7 +51,7 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	}
 	defer a.db.Close()
 	if demo {
-		if err := simulator.Seed(cliContext(ctx), simulator.Services{Plant: a.plant, Auth: a.auth}, a.now()); err != nil {
+		if err := simulator.Seed(cliContext(ctx), simulator.Services{Plant: a.plant, Auth: a.auth, Inventory: a.inv}, a.now()); err != nil {
 			return fmt.Errorf("seed demo plant: %w", err)
 		}
 	}

@@ -380,7 +380,8 @@ func (s *Service) Consume(ctx context.Context, in ConsumeInput) (Result, error) 
 	ev := s.newEvent(a, Consume, site.ID, at)
 	ev.LotID, ev.ItemID, ev.LocationID, ev.Quantity, ev.Entered = lot.ID, it.ID, in.LocationID, base, in.Quantity.String()
 	ev.OrderRef, ev.LineID = strings.TrimSpace(in.OrderRef), in.LineID
-	return s.store.RecordCommand(ctx, Command{ActorID: a.ID, IdempotencyKey: in.IdempotencyKey, RequestHash: requestHash(in), Today: s.today(site), Events: []Event{ev}})
+	// Expiry is judged on the day the material was used, at the site.
+	return s.store.RecordCommand(ctx, Command{ActorID: a.ID, IdempotencyKey: in.IdempotencyKey, RequestHash: requestHash(in), Today: day(at, site.Location), Events: []Event{ev}})
 }
 
 // ProduceInput books output of a production order as a new lot.
@@ -499,7 +500,7 @@ func (s *Service) Ship(ctx context.Context, in ShipInput) (Result, error) {
 	ev := s.newEvent(a, Ship, site.ID, at)
 	ev.LotID, ev.ItemID, ev.LocationID, ev.Quantity, ev.Entered = lot.ID, it.ID, in.LocationID, base, in.Quantity.String()
 	ev.CustomerID, ev.ShipToID, ev.DocType, ev.DocNumber = cus.ID, in.ShipToID, in.DocType, in.DocNumber
-	return s.store.RecordCommand(ctx, Command{ActorID: a.ID, IdempotencyKey: in.IdempotencyKey, RequestHash: requestHash(in), Today: s.today(site), Events: []Event{ev}})
+	return s.store.RecordCommand(ctx, Command{ActorID: a.ID, IdempotencyKey: in.IdempotencyKey, RequestHash: requestHash(in), Today: shipDay, Events: []Event{ev}})
 }
 
 // AdjustInput changes a lot's stock at a location for a reason.
@@ -719,6 +720,7 @@ type FEFOInput struct {
 	SiteID, ItemID forkline.ID
 	Quantity       forkline.Quantity
 	CustomerID     forkline.ID // for a shipment: skip lots with less shelf life than the customer requires
+	AsOf           time.Time   // the time of use; zero means now
 }
 
 // FEFO proposes lots first-expired-first-out: released, not expired, with
@@ -741,6 +743,9 @@ func (s *Service) FEFO(ctx context.Context, in FEFOInput) (sugg []Suggestion, sh
 		return nil, short, err
 	}
 	today := s.today(site)
+	if !in.AsOf.IsZero() {
+		today = day(in.AsOf, site.Location)
+	}
 	minExpiry := today
 	if in.CustomerID != "" {
 		cus, err := s.store.FindInventoryCustomer(ctx, in.CustomerID)

@@ -75,7 +75,7 @@ type Command struct {
 	ActorID        string
 	IdempotencyKey string // "" for none
 	RequestHash    string
-	Today          time.Time // the site's date: lots expired before it are unusable
+	Today          time.Time // the site's date of the event: lots expired before it are unusable
 	NewLot         *NewLot
 	Events         []Event // events of the new lot have an empty LotID
 	Audit          []audit.Change

@@ -9,6 +9,7 @@ import (
 
 	"github.com/forkline/forkline"
 	"github.com/forkline/forkline/internal/auth"
+	"github.com/forkline/forkline/internal/inventory"
 	"github.com/forkline/forkline/internal/plant"
 )
 
@@ -21,8 +22,9 @@ const (
 
 // Services is what the seeder drives.
 type Services struct {
-	Plant *plant.Service
-	Auth  *auth.Service
+	Plant     *plant.Service
+	Auth      *auth.Service
+	Inventory *inventory.Service
 }
 
 func rec(site forkline.ID, code, name string) plant.Record {
@@ -47,8 +49,9 @@ func q(s string) forkline.Quantity {
 // Seed creates the demo plant: Springfield Bakery (bread, buns and cookies,
 // with peanut and sesame allergens to manage) and Riverside Dairy, with
 // their areas, lines, equipment, locations, items, suppliers, customers and
-// users. ctx must carry the system actor. now is unused today but keeps the
-// seed deterministic once history is generated.
+// users, then (when Inventory is set) weeks of receiving, production and
+// shipping history. ctx must carry the system actor; history ends the day
+// before now.
 func Seed(ctx context.Context, s Services, now time.Time) (err error) {
 	defer func() {
 		if v := recover(); v != nil {
@@ -123,6 +126,7 @@ func Seed(ctx context.Context, s Services, now time.Time) (err error) {
 		{Record: rec(spr.ID, "FG-SESBUN-6", "Sesame burger buns, 6 pack"), Kind: plant.Finished, BaseUnit: forkline.Each, PackSizes: []forkline.PackSize{{Unit: forkline.Case, Contents: q("8 ea")}}, ShelfLifeDays: 6, Condition: plant.Ambient, Allergens: A(plant.Wheat, plant.Gluten, plant.Sesame, plant.Egg), GTIN: "00012345000065"},
 		{Record: rec(spr.ID, "FG-CCC-300", "Chocolate chip cookies 300 g"), Kind: plant.Finished, BaseUnit: forkline.Each, PackSizes: []forkline.PackSize{{Unit: forkline.Case, Contents: q("12 ea")}}, ShelfLifeDays: 120, Condition: plant.Ambient, Allergens: A(plant.Wheat, plant.Gluten, plant.Milk, plant.Egg, plant.Soybeans), GTIN: "00012345000072"},
 		{Record: rec(spr.ID, "FG-PBC-300", "Peanut butter cookies 300 g"), Kind: plant.Finished, BaseUnit: forkline.Each, PackSizes: []forkline.PackSize{{Unit: forkline.Case, Contents: q("12 ea")}}, ShelfLifeDays: 120, Condition: plant.Ambient, Allergens: A(plant.Wheat, plant.Gluten, plant.Milk, plant.Egg, plant.Peanuts), GTIN: "00012345000089"},
+		{Record: rec(spr.ID, "FG-CUKE-SALAD", "Cucumber dill salad, 1 lb tub"), Kind: plant.Finished, BaseUnit: forkline.Each, PackSizes: []forkline.PackSize{{Unit: forkline.Case, Contents: q("12 ea")}}, ShelfLifeDays: 10, Condition: plant.Chilled, TraceabilityList: true, GTIN: "00012345000102"},
 		{Record: rec(rvr.ID, "RM-MILK", "Raw cow's milk"), Kind: plant.Raw, BaseUnit: forkline.Liter, ShelfLifeDays: 3, Condition: plant.Chilled, Allergens: A(plant.Milk), InspectOnReceipt: true},
 		{Record: rec(rvr.ID, "FG-CHEDDAR", "Aged cheddar block 2 lb"), Kind: plant.Finished, BaseUnit: forkline.Each, ShelfLifeDays: 180, Condition: plant.Chilled, Allergens: A(plant.Milk), TraceabilityList: true, GTIN: "00012345000096"},
 	} {
@@ -135,6 +139,7 @@ func Seed(ctx context.Context, s Services, now time.Time) (err error) {
 		{Record: rec(spr.ID, "SUP-EGG", "Sunrise Egg Products"), Approval: plant.Approved, ContactEmail: "qa@sunriseegg.example", Address: "5 Farm Rd, Lancaster, PA"},
 		{Record: rec(spr.ID, "SUP-SEED", "Levant Seeds Import"), Approval: plant.Pending, ContactEmail: "info@levantseeds.example", Address: "201 Harbor Blvd, Newark, NJ"},
 		{Record: rec(spr.ID, "SUP-PACK", "Midwest Flexible Packaging"), Approval: plant.Approved, ContactEmail: "orders@mwflex.example", Address: "9 Industrial Pkwy, Peoria, IL"},
+		{Record: rec(spr.ID, "SUP-FARMS-SPR", "Prairie Fresh Farms (cucumbers)"), Approval: plant.Approved, ContactEmail: "packhouse@prairiefresh.example", Address: "2200 County Rd 9, Kankakee, IL 60901"},
 		{Record: rec(spr.ID, "SUP-CHEAP", "Bargain Ingredients LLC"), Approval: plant.Suspended, ContactEmail: "sales@bargain.example", Address: "1 Unknown St, Nowhere, TX"},
 		{Record: rec(rvr.ID, "SUP-FARMS", "Hudson Valley Farms"), Approval: plant.Approved, ContactEmail: "milk@hvfarms.example", Address: "Route 9, Kinderhook, NY"},
 	} {
@@ -167,6 +172,45 @@ func Seed(ctx context.Context, s Services, now time.Time) (err error) {
 			must(s.Auth.SetRole(ctx, user.ID, g, true, why, func(context.Context, forkline.ID) bool { return true }))
 		}
 	}
-	_ = now
+	if s.Inventory == nil {
+		return nil
+	}
+	if err := History(ctx, s, "SPR", HistoryDays, now); err != nil {
+		return err
+	}
+	return demoEvents(ctx, s, spr.ID)
+}
+
+// HistoryDays is how many days of plant history the demo starts with.
+const HistoryDays = 28
+
+// demoEvents leaves the demo with what a QA manager would find on a Monday:
+// a lot on hold under investigation and last quarter's recall drill.
+func demoEvents(ctx context.Context, s Services, site forkline.ID) error {
+	lots, err := s.Inventory.Lots(ctx, inventory.LotFilter{SiteIDs: []forkline.ID{site}, OnHandOnly: true, Limit: 500})
+	if err != nil {
+		return err
+	}
+	var butter, flour *inventory.LotSummary
+	for i := range lots {
+		switch lots[i].ItemCode {
+		case "RM-BUTTER":
+			butter = &lots[i]
+		case "RM-FLOUR":
+			flour = &lots[i]
+		}
+	}
+	if butter != nil {
+		if _, err := s.Inventory.ChangeStatus(ctx, inventory.StatusInput{LotID: butter.ID, To: inventory.Hold,
+			Reason: "supplier notice: possible Listeria at the packing plant; awaiting their test results"}); err != nil {
+			return err
+		}
+	}
+	if flour != nil {
+		if _, err := s.Inventory.StartRecall(ctx, inventory.RecallInput{SiteID: site, Kind: inventory.MockRecall,
+			SupplierID: flour.SupplierID, SupplierLot: flour.SupplierLot, Note: "quarterly traceability drill (BRCGS 3.9.3)"}); err != nil {
+			return err
+		}
+	}
 	return nil
 }
