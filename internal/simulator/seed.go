@@ -193,11 +193,18 @@ func demoEvents(ctx context.Context, s Services, site forkline.ID) error {
 	}
 	var butter, flour *inventory.LotSummary
 	for i := range lots {
-		switch lots[i].ItemCode {
-		case "RM-BUTTER":
+		if lots[i].ItemCode == "RM-BUTTER" {
 			butter = &lots[i]
-		case "RM-FLOUR":
-			flour = &lots[i]
+		}
+	}
+	// The drill starts from an early flour lot, long since baked and shipped.
+	all, err := s.Inventory.Lots(ctx, inventory.LotFilter{SiteIDs: []forkline.ID{site}, Limit: 500})
+	if err != nil {
+		return err
+	}
+	for i := range all {
+		if all[i].ItemCode == "RM-FLOUR" {
+			flour = &all[i] // newest first: the last one seen is the oldest
 		}
 	}
 	if butter != nil {
