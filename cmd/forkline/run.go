@@ -25,6 +25,7 @@ Verbs:
   token          create, list, revoke API tokens for machines and ERP systems
   trace          backward or forward trace of a lot
   recall         mock or real recall: scope, mass balance, customers, optional hold
+  export         export fsma204: FDA's FSMA 204 sortable spreadsheet (CSV or XLSX)
   audit verify   check the audit trail's hash chain
   version        print the version
 
@@ -57,6 +58,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 		err = runTrace(ctx, rest, getenv, stdout, stderr)
 	case "recall":
 		err = runRecall(ctx, rest, getenv, stdout, stderr)
+	case "export":
+		err = runExport(ctx, rest, getenv, stdout, stderr)
 	case "audit":
 		err = runAudit(ctx, rest, getenv, stdout, stderr)
 	case "version":

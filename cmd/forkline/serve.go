@@ -10,6 +10,7 @@ import (
 	"os"
 	"time"
 
+	"github.com/forkline/forkline/internal/fsma204"
 	"github.com/forkline/forkline/internal/httpapi"
 	"github.com/forkline/forkline/internal/simulator"
 	"github.com/forkline/forkline/internal/sqlstore"
@@ -57,7 +58,7 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	}
 	ui := newUI(a, logger, c.SecureCookies)
 	srv := httpapi.New(httpapi.Config{
-		Logger: logger, Plant: a.plant, Auth: a.auth, Audit: a.audit, Inventory: a.inv, Ready: a.db.Ping, Now: a.now, Version: version, UI: ui,
+		Logger: logger, Plant: a.plant, Auth: a.auth, Audit: a.audit, Inventory: a.inv, FSMA204: httpapi.FSMA204Writers{"csv": fsma204.WriteCSV, "xlsx": fsma204.WriteXLSX}, Ready: a.db.Ping, Now: a.now, Version: version, UI: ui,
 	})
 	ln, err := net.Listen("tcp", c.Addr)
 	if err != nil {

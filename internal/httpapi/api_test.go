@@ -16,6 +16,7 @@ import (
 	"github.com/forkline/forkline"
 	"github.com/forkline/forkline/internal/audit"
 	"github.com/forkline/forkline/internal/auth"
+	"github.com/forkline/forkline/internal/fsma204"
 	"github.com/forkline/forkline/internal/httpapi"
 	"github.com/forkline/forkline/internal/inventory"
 	"github.com/forkline/forkline/internal/plant"
@@ -60,7 +61,7 @@ func newEnv(t testing.TB) *env {
 	e.inv = inventory.NewService(db.Inventory(), ids, now)
 	e.srv = httpapi.New(httpapi.Config{
 		Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), Plant: e.plant, Auth: e.auth, Audit: audit.NewService(db),
-		Inventory: e.inv, Ready: db.Ping, Now: now, Version: "test",
+		Inventory: e.inv, FSMA204: httpapi.FSMA204Writers{"csv": fsma204.WriteCSV, "xlsx": fsma204.WriteXLSX}, Ready: db.Ping, Now: now, Version: "test",
 	})
 	e.ts = httptest.NewServer(e.srv.Handler())
 	t.Cleanup(e.ts.Close)

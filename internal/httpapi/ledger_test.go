@@ -183,3 +183,32 @@ func TestAScanFindsTheItemAndFillsTheReceipt(t *testing.T) {
 		t.Errorf("scan with a bad check digit = %d: %s", code, body)
 	}
 }
+
+func TestTheFSMA204SpreadsheetListsTraceabilityListFoods(t *testing.T) {
+	e := newEnv(t)
+	cuke := plantItem(e.site.ID, "CUKE")
+	cuke.TraceabilityList = true
+	cuke.Name = "Fresh cucumbers"
+	it, err := e.plant.Items.Create(sys, cuke, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if code, _, b := e.post(forkline.RoleOperator, "/api/v1/receipts", "", map[string]any{"siteId": e.site.ID, "itemId": it.ID, "supplierId": e.ids["suppliers"],
+		"supplierLot": "FARM-0301", "quantity": "500 kg", "locationId": e.ids["locations"], "docType": "BOL", "docNumber": "B-991", "receivedAt": "2026-03-01T10:00:00Z"}); code != 201 {
+		t.Fatalf("receive = %d: %s", code, b)
+	}
+	code, body := e.call(forkline.RoleAuditor, "GET", "/api/v1/fsma204?site="+e.site.ID+"&from=2026-03-01T00:00:00Z&to=2026-03-03T00:00:00Z", nil)
+	if code != 200 || !strings.Contains(string(body), "FARM-0301") || !strings.Contains(string(body), "B-991") {
+		t.Fatalf("fsma204 csv = %d:\n%s", code, body)
+	}
+	if strings.Contains(string(body), "S-1") {
+		t.Errorf("the spreadsheet lists the flour lot S-1, which is not on the Food Traceability List:\n%s", body)
+	}
+	code, body = e.call(forkline.RoleAuditor, "GET", "/api/v1/fsma204?site="+e.site.ID+"&from=2026-03-01T00:00:00Z&to=2026-03-03T00:00:00Z&format=xlsx", nil)
+	if code != 200 || !bytes.HasPrefix(body, []byte("PK")) {
+		t.Errorf("fsma204 xlsx = %d, %d bytes", code, len(body))
+	}
+	if code, body := e.call(forkline.RoleAuditor, "GET", "/api/v1/fsma204?site="+e.site.ID+"&format=pdf", nil); code != 422 {
+		t.Errorf("format pdf = %d: %s", code, body)
+	}
+}

@@ -25,9 +25,11 @@ type Config struct {
 	Audit  *audit.Service
 	// Inventory is the material ledger.
 	Inventory *inventory.Service
-	Ready     func(context.Context) error // for /readyz: the database answers
-	Now       func() time.Time
-	Version   string
+	// FSMA204 writes the FSMA 204 sortable spreadsheet, by format.
+	FSMA204 FSMA204Writers
+	Ready   func(context.Context) error // for /readyz: the database answers
+	Now     func() time.Time
+	Version string
 	// UI serves every path outside /api/v1 and the operational endpoints; nil for none.
 	UI http.Handler
 }

@@ -147,4 +147,5 @@ type Store interface {
 
 	TraceStore
 	RecallStore
+	FSMAStore
 }
