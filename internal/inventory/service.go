@@ -270,7 +270,10 @@ func (s *Service) Receive(ctx context.Context, in ReceiveInput) (Result, error) 
 		lot.TLC, lot.TLCSource = lot.SupplierLot, in.TLCSource
 	}
 	if lot.TLC != "" && lot.TLCSource == "" {
-		lot.TLCSource = sup.Name + ", " + sup.Address
+		lot.TLCSource = sup.Name
+		if sup.Address != "" {
+			lot.TLCSource += ", " + sup.Address
+		}
 	}
 	if lot.TLC == "" {
 		lot.TLCSource = site.Name // the store assigns the site's lot code as the TLC
@@ -581,12 +584,9 @@ func (s *Service) ChangeStatus(ctx context.Context, in StatusInput) (Result, err
 	if strings.TrimSpace(in.Reason) == "" {
 		return Result{}, invalid("reason", "required", "reason is required to change a lot's status")
 	}
-	if lot.Status == in.To {
-		return Result{}, forkline.Errorf(forkline.Conflict, "Lot %s is already %s.", lot.Code, in.To)
-	}
-	if lot.Status == Rejected {
-		return Result{}, forkline.Errorf(forkline.Conflict, "Lot %s is rejected; a rejected lot is not brought back.", lot.Code)
-	}
+	// The store refuses a change to the status the lot has, and any change
+	// of a rejected lot, after it has looked up the Idempotency-Key: a
+	// retry of a change already booked returns the first result.
 	ev := s.newEvent(a, StatusChange, site.ID, s.now().UTC().Truncate(time.Microsecond))
 	ev.LotID, ev.ItemID, ev.Quantity, ev.StatusFrom, ev.StatusTo, ev.Reason = lot.ID, lot.ItemID, forkline.QuantityFromMicros(0, lot.Quantity.Unit), lot.Status, in.To, strings.TrimSpace(in.Reason)
 	ch := audit.Change{Action: audit.Action(in.To), Entity: "lot", EntityID: lot.ID, SiteID: site.ID, Reason: ev.Reason,
@@ -624,11 +624,14 @@ func (s *Service) Correct(ctx context.Context, in CorrectInput) (Result, error) 
 	if orig.Kind == Correct {
 		return Result{}, forkline.Errorf(forkline.Conflict, "A correction cannot be corrected; book the right event instead.")
 	}
+	if orig.Kind == StatusChange && orig.StatusTo == Rejected {
+		return Result{}, forkline.Errorf(forkline.Conflict, "A rejection is not undone: a rejected lot stays rejected.")
+	}
 	if strings.TrimSpace(in.Reason) == "" {
 		return Result{}, invalid("reason", "required", "reason is required for a correction")
 	}
 	ev := s.newEvent(a, Correct, site.ID, s.now().UTC().Truncate(time.Microsecond))
-	ev.LotID, ev.ItemID, ev.LocationID, ev.ToLocationID, ev.Quantity, ev.Delta = lot.ID, orig.ItemID, orig.LocationID, orig.ToLocationID, orig.Quantity, -orig.Delta
+	ev.LotID, ev.ItemID, ev.LocationID, ev.ToLocationID, ev.Quantity = lot.ID, orig.ItemID, orig.LocationID, orig.ToLocationID, orig.Quantity
 	ev.OrderRef, ev.CustomerID, ev.ShipToID, ev.StatusFrom, ev.StatusTo = orig.OrderRef, orig.CustomerID, orig.ShipToID, orig.StatusTo, orig.StatusFrom
 	ev.CorrectsID, ev.Reason, ev.Note = orig.ID, strings.TrimSpace(in.Reason), "corrects "+string(orig.Kind)
 	cmd := Command{ActorID: a.ID, IdempotencyKey: in.IdempotencyKey, RequestHash: requestHash(in), Today: s.today(site), Events: []Event{ev}}

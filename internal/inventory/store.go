@@ -141,8 +141,10 @@ type Store interface {
 	FindUsableStock(ctx context.Context, site, item forkline.ID, today time.Time) ([]Candidate, error)
 
 	// RecordCommand books a command. Conflict when a guard fails (not enough
-	// stock, lot not usable, status changed meanwhile, event already
-	// corrected) or when the idempotency key was used for another request.
+	// stock, lot not usable, status changed meanwhile, status already set,
+	// lot rejected, event already corrected) or when the idempotency key was
+	// used for another request. A key already used for the same request
+	// returns the first result, before any guard is checked.
 	RecordCommand(ctx context.Context, cmd Command) (Result, error)
 
 	TraceStore

@@ -73,7 +73,8 @@ type TraceStore interface {
 }
 
 // Trace walks the genealogy of one lot. The caller needs inventory.read on
-// the lot's site; a trace crosses sites only as far as the caller may read.
+// the lot's site. Genealogy does not cross sites today: a production order
+// belongs to one site.
 func (s *Service) Trace(ctx context.Context, lotID forkline.ID, dir Direction) (Trace, error) {
 	if dir != Backward && dir != Forward {
 		return Trace{}, invalid("direction", "one_of", "direction must be backward or forward")
@@ -85,9 +86,10 @@ func (s *Service) Trace(ctx context.Context, lotID forkline.ID, dir Direction) (
 }
 
 // MassBalance accounts for a lot's quantity:
-// In (received or produced, with count corrections up) = Consumed + Shipped
-// + Adjusted (out, net) + OnHand + Difference. A Difference other than zero
-// means stock the ledger cannot account for.
+// In (received or produced) = Consumed + Shipped + Adjusted + OnHand +
+// Difference, where Adjusted is what adjustments took away net of count
+// corrections up (so it is negative when a count found more). A Difference
+// other than zero means stock the ledger cannot account for.
 type MassBalance struct {
 	In, Consumed, Shipped, Adjusted, OnHand, Difference forkline.Quantity
 }

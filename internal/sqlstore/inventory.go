@@ -223,11 +223,16 @@ func (s invStore) FindLots(ctx context.Context, f inventory.LotFilter) ([]invent
 	if f.LineID != "" {
 		where = append(where, "l.line_id = "+arg(f.LineID))
 	}
-	if !f.ProducedFrom.IsZero() {
-		where = append(where, "l.origin = 'produced' AND l.created_at >= "+arg(ts(f.ProducedFrom)))
-	}
-	if !f.ProducedTo.IsZero() {
-		where = append(where, "l.created_at < "+arg(ts(f.ProducedTo)))
+	if !f.ProducedFrom.IsZero() || !f.ProducedTo.IsZero() {
+		// When it was produced (the event time), not when it was booked.
+		cond := "l.id IN (SELECT m.lot_id FROM material_events m WHERE m.kind = 'produce'"
+		if !f.ProducedFrom.IsZero() {
+			cond += " AND m.event_time >= " + arg(ts(f.ProducedFrom))
+		}
+		if !f.ProducedTo.IsZero() {
+			cond += " AND m.event_time < " + arg(ts(f.ProducedTo))
+		}
+		where = append(where, cond+")")
 	}
 	if len(f.Statuses) > 0 {
 		var ps []string
@@ -305,7 +310,7 @@ func scanEvent(r interface{ Scan(...any) error }) (inventory.Event, error) {
 		nullString{&e.CustomerID}, nullString{&e.ShipToID}, &e.DocType, &e.DocNumber, &e.Temperature, nullString{&e.CorrectsID},
 		scanTime{&e.EventTime}, scanTime{&e.RecordedAt}, &e.ActorID, &e.ActorName)
 	e.Quantity = forkline.QuantityFromMicros(abs64(micros), unit)
-	if e.Kind == inventory.Adjust || e.Kind == inventory.Correct {
+	if e.Kind == inventory.Adjust {
 		e.Delta = micros
 	}
 	return e, err
@@ -479,7 +484,7 @@ func (s invStore) insertLot(ctx context.Context, tx *sql.Tx, nl *inventory.NewLo
 
 func (s invStore) insertEvent(ctx context.Context, tx *sql.Tx, e inventory.Event) error {
 	qty := e.Quantity.Micros()
-	if e.Kind == inventory.Adjust || e.Kind == inventory.Correct && e.Delta != 0 {
+	if e.Kind == inventory.Adjust {
 		qty = e.Delta
 	}
 	_, err := tx.ExecContext(ctx, `INSERT INTO material_events (`+eventCols+`) VALUES
@@ -535,6 +540,9 @@ func (s invStore) applyEvent(ctx context.Context, tx *sql.Tx, cmd inventory.Comm
 		}
 		return s.addStock(ctx, tx, e.LotID, e.LocationID, e.Delta)
 	case inventory.StatusChange:
+		if e.StatusFrom == e.StatusTo || e.StatusFrom == inventory.Rejected {
+			return s.statusRefused(ctx, tx, e)
+		}
 		return s.setStatus(ctx, tx, e.LotID, e.StatusFrom, e.StatusTo)
 	case inventory.Correct:
 		return s.undo(ctx, tx, cmd, e)
@@ -641,6 +649,19 @@ func (s invStore) whyNot(ctx context.Context, tx *sql.Tx, cmd inventory.Command,
 		forkline.QuantityFromMicros(have, u), code, forkline.QuantityFromMicros(q, u))}
 }
 
+// statusRefused explains why a status change is not booked: the lot has
+// that status already, or it is rejected, which is final.
+func (s invStore) statusRefused(ctx context.Context, tx *sql.Tx, e inventory.Event) error {
+	var code string
+	if err := tx.QueryRowContext(ctx, `SELECT code FROM lots WHERE id = $1`, e.LotID).Scan(&code); err != nil {
+		return err
+	}
+	if e.StatusFrom == e.StatusTo {
+		return forkline.Errorf(forkline.Conflict, "Lot %s is already %s.", code, e.StatusTo)
+	}
+	return forkline.Errorf(forkline.Conflict, "Lot %s is rejected; a rejected lot is not brought back.", code)
+}
+
 func (s invStore) setStatus(ctx context.Context, tx *sql.Tx, lot forkline.ID, from, to inventory.Status) error {
 	r, err := tx.ExecContext(ctx, `UPDATE lots SET status = $1, version = version + 1 WHERE id = $2 AND status = $3`, to, lot, from)
 	if err != nil {
@@ -654,9 +675,25 @@ func (s invStore) setStatus(ctx context.Context, tx *sql.Tx, lot forkline.ID, fr
 	return nil
 }
 
+// lockOrder makes the commands that link lots through one production order
+// wait for each other. Without it, on PostgreSQL an input and an output of
+// the same order booked at once each miss the other's uncommitted row of
+// order_lots, and the edge between them is never made. The lock is the
+// order's row in production_orders_seen.
+func (s invStore) lockOrder(ctx context.Context, tx *sql.Tx, site, order string) error {
+	if _, err := tx.ExecContext(ctx, `INSERT INTO production_orders_seen (site_id, order_ref, commands) VALUES ($1, $2, 1)
+		ON CONFLICT (site_id, order_ref) DO UPDATE SET commands = production_orders_seen.commands + 1`, site, order); err != nil {
+		return fmt.Errorf("lock order %s: %w", order, err)
+	}
+	return nil
+}
+
 // linkInput records that an order consumed q of a lot and links the lot to
 // every lot the order has produced.
 func (s invStore) linkInput(ctx context.Context, tx *sql.Tx, site, order string, lot forkline.ID, q int64) error {
+	if err := s.lockOrder(ctx, tx, site, order); err != nil {
+		return err
+	}
 	if _, err := tx.ExecContext(ctx, `INSERT INTO order_lots (site_id, order_ref, lot_id, role, qty) VALUES ($1, $2, $3, 'input', $4)
 		ON CONFLICT (site_id, order_ref, role, lot_id) DO UPDATE SET qty = order_lots.qty + excluded.qty`, site, order, lot, q); err != nil {
 		return fmt.Errorf("order input: %w", err)
@@ -672,6 +709,9 @@ func (s invStore) linkInput(ctx context.Context, tx *sql.Tx, site, order string,
 // linkOutput records that an order produced a lot and links every lot the
 // order consumed to it.
 func (s invStore) linkOutput(ctx context.Context, tx *sql.Tx, site, order string, lot forkline.ID, q int64) error {
+	if err := s.lockOrder(ctx, tx, site, order); err != nil {
+		return err
+	}
 	if _, err := tx.ExecContext(ctx, `INSERT INTO order_lots (site_id, order_ref, lot_id, role, qty) VALUES ($1, $2, $3, 'output', $4)
 		ON CONFLICT (site_id, order_ref, role, lot_id) DO UPDATE SET qty = order_lots.qty + excluded.qty`, site, order, lot, q); err != nil {
 		return fmt.Errorf("order output: %w", err)
@@ -687,6 +727,9 @@ func (s invStore) linkOutput(ctx context.Context, tx *sql.Tx, site, order string
 // unlink takes back q of an order's input or output; links whose quantity
 // falls to zero go, so a corrected mistake leaves no genealogy behind.
 func (s invStore) unlink(ctx context.Context, tx *sql.Tx, site, order string, lot forkline.ID, role string, q int64) error {
+	if err := s.lockOrder(ctx, tx, site, order); err != nil {
+		return err
+	}
 	if _, err := tx.ExecContext(ctx, `UPDATE order_lots SET qty = qty - $1 WHERE site_id = $2 AND order_ref = $3 AND role = $4 AND lot_id = $5`,
 		q, site, order, role, lot); err != nil {
 		return err

@@ -12,9 +12,10 @@ import (
 
 // TraceLots walks the genealogy from the roots with one recursive query,
 // then reads the lots, edges, shipments and stock of what it reached, each
-// in one query over the same set, all in one read transaction-free pass of
-// the reader pool. UNION (not UNION ALL) makes the walk stop at lots it has
-// seen, so shared ancestors and re-work loops are read once.
+// in one query over the same set. UNION (not UNION ALL) drops repeated
+// (lot, depth) rows, so a lot reached by several paths of the same length is
+// walked once; the genealogy is acyclic (a produced lot is always new), and
+// the depth bound only guards against a damaged table.
 func (s invStore) TraceLots(ctx context.Context, roots []forkline.ID, dir inventory.Direction) (inventory.Trace, error) {
 	tr := inventory.Trace{Direction: dir, Roots: roots}
 	if len(roots) == 0 {

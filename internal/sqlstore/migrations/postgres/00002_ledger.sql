@@ -94,6 +94,16 @@ CREATE TABLE order_lots (
     PRIMARY KEY (site_id, order_ref, role, lot_id)
 );
 
+-- One row per production order, locked by every command that books its
+-- inputs or outputs, so that concurrent consumption and output of one order
+-- (PostgreSQL, READ COMMITTED) still link every input to every output.
+CREATE TABLE production_orders_seen (
+    site_id TEXT NOT NULL,
+    order_ref TEXT NOT NULL,
+    commands BIGINT NOT NULL,
+    PRIMARY KEY (site_id, order_ref)
+);
+
 CREATE TABLE genealogy_edges (
     parent_id TEXT NOT NULL REFERENCES lots(id),
     child_id TEXT NOT NULL REFERENCES lots(id),
@@ -130,6 +140,7 @@ CREATE INDEX recalls_site ON recalls (site_id, started_at);
 DROP TABLE recalls;
 DROP TABLE idempotency_keys;
 DROP TABLE genealogy_edges;
+DROP TABLE production_orders_seen;
 DROP TABLE order_lots;
 DROP TABLE lot_balances;
 DROP TABLE material_events;
