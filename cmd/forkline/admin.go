@@ -81,7 +81,7 @@ func explain(err error) error {
 }
 
 func runUser(ctx context.Context, args []string, getenv func(string) string, stdin io.Reader, stdout, stderr io.Writer) error {
-	verb, rest, err := subverb(args, "create", "list", "set-password", "disable", "enable", "grant", "revoke")
+	verb, rest, err := subverb(args, "create", "list", "set-password", "set-badge", "disable", "enable", "grant", "revoke")
 	if err != nil {
 		return err
 	}
@@ -97,7 +97,10 @@ func runUser(ctx context.Context, args []string, getenv func(string) string, std
 			fs.StringVar(&site, "site", "", "site code")
 			fs.StringVar(&role, "role", "", "role: operator, supervisor, quality, maintenance, planner, manager, admin, auditor, integration")
 		}
-		if verb == "disable" || verb == "enable" || verb == "grant" || verb == "revoke" || verb == "set-password" {
+		if verb == "set-badge" {
+			fs.StringVar(&site, "badge", "", "badge number (empty removes badge sign-in)")
+		}
+		if verb == "disable" || verb == "enable" || verb == "grant" || verb == "revoke" || verb == "set-password" || verb == "set-badge" {
 			fs.StringVar(&reason, "reason", "", "why (recorded in the audit trail)")
 		}
 	})
@@ -154,6 +157,17 @@ func runUser(ctx context.Context, args []string, getenv func(string) string, std
 			return explain(err)
 		}
 		fmt.Fprintf(stdout, "password of %s set; their sessions are ended\n", u.Username)
+	case "set-badge":
+		pin := ""
+		if site != "" {
+			if pin, err = readSecret(stdin, stderr, "PIN (read from standard input): "); err != nil {
+				return err
+			}
+		}
+		if _, err := a.auth.SetBadge(cctx, u.ID, site, pin, reason); err != nil {
+			return explain(err)
+		}
+		fmt.Fprintf(stdout, "badge of %s set\n", u.Username)
 	case "disable", "enable":
 		if _, err := a.auth.SetActive(cctx, u.ID, verb == "enable", reason); err != nil {
 			return explain(err)

@@ -15,6 +15,7 @@ type User struct {
 	DisplayName  string
 	Active       bool
 	Version      int
+	Badge        string // badge number for tablet sign-in; "" when none
 	Grants       []forkline.Grant
 	FailedLogins int
 	LockedUntil  time.Time // zero when not locked
@@ -69,6 +70,11 @@ type Store interface {
 	UpdateUser(ctx context.Context, u User, prevVersion int, passwordHash string, ch audit.Change) error
 	// SetGrants replaces a user's grants. Conflict when the version moved on.
 	SetGrants(ctx context.Context, userID forkline.ID, prevVersion int, grants []forkline.Grant, ch audit.Change) error
+	// FindCredentialsByBadge returns the user with a badge and the hash of their PIN. NotFound when there is none.
+	FindCredentialsByBadge(ctx context.Context, badge string) (User, string, error)
+	// SetBadge gives a user a badge number and PIN hash (badge "" removes
+	// them), guarded by prevVersion. Conflict when the badge is taken.
+	SetBadge(ctx context.Context, userID forkline.ID, prevVersion int, badge, pinHash string, ch audit.Change) error
 	// RecordLoginFailure adds one to the user's count of wrong passwords in a
 	// row and sets the lock time that lockUntil gives for the new count. The
 	// count is incremented in SQL, so concurrent guesses all count.

@@ -328,7 +328,6 @@ func (s *Service) SetRole(ctx context.Context, id forkline.ID, g forkline.Grant,
 // session secret for the cookie. A locked account is refused without
 // checking the password.
 func (s *Service) Login(ctx context.Context, username, password string) (secret string, u User, err error) {
-	now := s.now().UTC()
 	u, hash, err := s.store.FindCredentials(ctx, strings.ToLower(strings.TrimSpace(username)))
 	if forkline.ErrorCode(err) == forkline.NotFound {
 		checkPassword(password, s.dummy)
@@ -336,15 +335,22 @@ func (s *Service) Login(ctx context.Context, username, password string) (secret 
 	} else if err != nil {
 		return "", User{}, err
 	}
+	return s.startSession(ctx, u, password, hash, ErrBadCredentials)
+}
+
+// startSession checks a secret (password or PIN) against its hash under the
+// lockout, and starts a session for u.
+func (s *Service) startSession(ctx context.Context, u User, given, hash string, wrong error) (string, User, error) {
+	now := s.now().UTC()
 	if now.Before(u.LockedUntil) {
 		wait := u.LockedUntil.Sub(now).Round(time.Second)
-		return "", User{}, forkline.Errorf(forkline.Unavailable, "Too many wrong passwords: this account is locked for %s.", wait)
+		return "", User{}, forkline.Errorf(forkline.Unavailable, "Too many wrong attempts: this account is locked for %s.", wait)
 	}
-	if !checkPassword(password, hash) {
+	if !checkPassword(given, hash) {
 		if err := s.store.RecordLoginFailure(ctx, u.ID, func(failures int) time.Time { return LockUntil(now, failures) }); err != nil {
 			return "", User{}, err
 		}
-		return "", User{}, ErrBadCredentials
+		return "", User{}, wrong
 	}
 	if !u.Active {
 		return "", User{}, forkline.Errorf(forkline.Unauthorized, "This account is disabled.")
@@ -482,4 +488,94 @@ func (s *Service) RevokeToken(ctx context.Context, id forkline.ID, reason string
 	// Even after an error: the revocation may have committed all the same.
 	s.tokens.invalidate()
 	return err
+}
+
+// PIN rules: digits only, 4 to 8 of them. A PIN is weak on its own; it is
+// only accepted with a badge, and the same lockout as passwords applies.
+const (
+	MinPINLen = 4
+	MaxPINLen = 8
+)
+
+// SetBadge gives a user a badge number and PIN for shared tablets. The
+// caller needs users.manage. An empty badge removes badge sign-in.
+func (s *Service) SetBadge(ctx context.Context, id forkline.ID, badge, pin, reason string) (User, error) {
+	if _, err := requireAdmin(ctx); err != nil {
+		return User{}, err
+	}
+	u, err := s.User(ctx, id)
+	if err != nil {
+		return User{}, err
+	}
+	badge = strings.TrimSpace(badge)
+	var p forkline.Problems
+	hash := ""
+	if badge != "" {
+		if len(badge) > 40 || strings.IndexFunc(badge, func(r rune) bool { return r <= ' ' || r > '~' }) >= 0 {
+			p.Add("badge", "format", "badge must be 1-40 printable characters without spaces")
+		}
+		if len(pin) < MinPINLen || len(pin) > MaxPINLen || strings.IndexFunc(pin, func(r rune) bool { return r < '0' || r > '9' }) >= 0 {
+			p.Add("pin", "format", fmt.Sprintf("pin must be %d to %d digits", MinPINLen, MaxPINLen))
+		}
+		if err := p.Err("The badge is not valid."); err != nil {
+			return User{}, err
+		}
+		if hash, err = hashPassword(pin, s.params); err != nil {
+			return User{}, err
+		}
+	}
+	after := u
+	after.Badge = badge
+	after.Version++
+	ch := audit.Change{Action: audit.Update, Entity: "user", EntityID: u.ID, Reason: reasonOr(reason, "badge set"),
+		Before: map[string]string{"Badge": u.Badge}, After: map[string]string{"Badge": badge}}
+	if err := s.store.SetBadge(ctx, u.ID, u.Version, badge, hash, ch); err != nil {
+		return User{}, err
+	}
+	return after, nil
+}
+
+// LoginBadge signs an operator in with a badge number and PIN, under the
+// same lockout as passwords, and starts a session.
+func (s *Service) LoginBadge(ctx context.Context, badge, pin string) (secret string, u User, err error) {
+	u, hash, err := s.store.FindCredentialsByBadge(ctx, strings.TrimSpace(badge))
+	if forkline.ErrorCode(err) == forkline.NotFound || err == nil && hash == "" {
+		checkPassword(pin, s.dummy)
+		return "", User{}, ErrBadBadge
+	} else if err != nil {
+		return "", User{}, err
+	}
+	return s.startSession(ctx, u, pin, hash, ErrBadBadge)
+}
+
+// ErrBadBadge is returned for a wrong badge or PIN, without saying which.
+var ErrBadBadge = &forkline.Error{Code: forkline.Unauthorized, Msg: "The badge or PIN is wrong."}
+
+// Reauthenticate checks the signed-in user's password again, for an
+// electronic signature (21 CFR 11.200(a)(1)): the signer proves at the
+// moment of signing who they are. Wrong passwords count towards the lockout.
+func (s *Service) Reauthenticate(ctx context.Context, password string) (forkline.Actor, error) {
+	a, err := forkline.RequireActor(ctx)
+	if err != nil {
+		return a, err
+	}
+	if a.Kind != forkline.ActorUser {
+		return a, forkline.Errorf(forkline.Forbidden, "Only a person can sign: API tokens cannot.")
+	}
+	u, hash, err := s.store.FindCredentials(ctx, a.Name)
+	if err != nil {
+		return a, err
+	}
+	now := s.now().UTC()
+	if now.Before(u.LockedUntil) {
+		return a, forkline.Errorf(forkline.Unavailable, "Too many wrong passwords: this account is locked for %s.", u.LockedUntil.Sub(now).Round(time.Second))
+	}
+	if !checkPassword(password, hash) {
+		if err := s.store.RecordLoginFailure(ctx, u.ID, func(n int) time.Time { return LockUntil(now, n) }); err != nil {
+			return a, err
+		}
+		return a, &forkline.Error{Code: forkline.Unauthorized, Msg: "The password is wrong: the signature was not made.",
+			Fields: []forkline.FieldProblem{{Field: "password", Rule: "signature", Msg: "the password is wrong"}}}
+	}
+	return u.Actor(), nil
 }

@@ -344,3 +344,25 @@ func (s *Server) handleAuditVerify() http.Handler {
 		encode(w, http.StatusOK, out)
 	})
 }
+
+type badgeJSON struct {
+	Badge  string `json:"badge"` // "" removes badge sign-in
+	PIN    string `json:"pin"`   // 4-8 digits
+	Reason string `json:"reason,omitempty"`
+}
+
+func (s *Server) handleUserBadge() http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		var in badgeJSON
+		if err := decode(r, &in); err != nil {
+			s.fail(w, r, err)
+			return
+		}
+		u, err := s.cfg.Auth.SetBadge(r.Context(), r.PathValue("id"), in.Badge, in.PIN, in.Reason)
+		if err != nil {
+			s.fail(w, r, err)
+			return
+		}
+		encode(w, http.StatusOK, userToJSON(u, s.cfg.Now()))
+	})
+}

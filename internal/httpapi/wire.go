@@ -207,13 +207,14 @@ type userJSON struct {
 	Active      bool        `json:"active"`
 	Version     int         `json:"version"`
 	Grants      []grantJSON `json:"grants"`
+	Badge       string      `json:"badge,omitempty"`
 	Locked      bool        `json:"locked"`
 	CreatedAt   time.Time   `json:"createdAt"`
 }
 
 func userToJSON(u auth.User, now time.Time) userJSON {
 	w := userJSON{ID: u.ID, Username: u.Username, DisplayName: u.DisplayName, Active: u.Active, Version: u.Version,
-		Grants: []grantJSON{}, Locked: now.Before(u.LockedUntil), CreatedAt: u.CreatedAt}
+		Grants: []grantJSON{}, Badge: u.Badge, Locked: now.Before(u.LockedUntil), CreatedAt: u.CreatedAt}
 	for _, g := range u.Grants {
 		w.Grants = append(w.Grants, grantJSON{SiteID: g.SiteID, Role: string(g.Role)})
 	}

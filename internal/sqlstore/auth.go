@@ -16,12 +16,12 @@ func (db *DB) Auth() auth.Store { return authStore{db} }
 
 type authStore struct{ db *DB }
 
-const userCols = "id, username, display_name, active, version, failed_logins, locked_until, created_at, updated_at"
+const userCols = "id, username, display_name, active, version, failed_logins, locked_until, created_at, updated_at, badge"
 
 func scanUser(r interface{ Scan(...any) error }, extra ...any) (auth.User, error) {
 	var u auth.User
 	err := r.Scan(append([]any{&u.ID, &u.Username, &u.DisplayName, &u.Active, &u.Version, &u.FailedLogins,
-		scanTime{&u.LockedUntil}, scanTime{&u.CreatedAt}, scanTime{&u.UpdatedAt}}, extra...)...)
+		scanTime{&u.LockedUntil}, scanTime{&u.CreatedAt}, scanTime{&u.UpdatedAt}, nullString{&u.Badge}}, extra...)...)
 	return u, err
 }
 
@@ -182,7 +182,7 @@ func (s authStore) RecordLoginSuccess(ctx context.Context, sess auth.Session) er
 
 func (s authStore) FindSession(ctx context.Context, hash string, now time.Time) (auth.User, error) {
 	u, err := scanUser(s.db.read.QueryRowContext(ctx, `SELECT u.id, u.username, u.display_name, u.active, u.version, u.failed_logins,
-		u.locked_until, u.created_at, u.updated_at FROM sessions s JOIN users u ON u.id = s.user_id
+		u.locked_until, u.created_at, u.updated_at, u.badge FROM sessions s JOIN users u ON u.id = s.user_id
 		WHERE s.hash = $1 AND s.expires_at > $2 AND u.active = TRUE`, hash, ts(now)))
 	if err == nil {
 		err = s.loadGrants(ctx, s.db.read, &u)
@@ -252,6 +252,27 @@ func (s authStore) RevokeToken(ctx context.Context, id forkline.ID, at time.Time
 				return err
 			}
 			return forkline.Errorf(forkline.Conflict, "The token is already revoked.")
+		}
+		return s.db.appendAudit(ctx, tx, ch)
+	})
+}
+
+func (s authStore) FindCredentialsByBadge(ctx context.Context, badge string) (auth.User, string, error) {
+	var hash string
+	u, err := scanUser(s.db.read.QueryRowContext(ctx, "SELECT "+userCols+", pin_hash FROM users WHERE badge = $1", badge), &hash)
+	if err == nil {
+		err = s.loadGrants(ctx, s.db.read, &u)
+	}
+	return u, hash, s.db.mapErr(err)
+}
+
+func (s authStore) SetBadge(ctx context.Context, id forkline.ID, prev int, badge, pinHash string, ch audit.Change) error {
+	return s.db.tx(ctx, func(tx *sql.Tx) error {
+		if err := guardVersion(ctx, tx, id, prev); err != nil {
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, `UPDATE users SET badge = $1, pin_hash = $2 WHERE id = $3`, nullIfEmpty(badge), pinHash, id); err != nil {
+			return fmt.Errorf("set badge: %w", err)
 		}
 		return s.db.appendAudit(ctx, tx, ch)
 	})
