@@ -29,6 +29,26 @@ const (
 	Internal Code = "internal"
 )
 
+// HTTPStatus returns the HTTP status for an error code: the one mapping
+// that the JSON API and the web UI share.
+func (c Code) HTTPStatus() int {
+	switch c {
+	case Invalid:
+		return 422
+	case Unauthorized:
+		return 401
+	case Forbidden:
+		return 403
+	case NotFound:
+		return 404
+	case Conflict:
+		return 409
+	case Unavailable:
+		return 503
+	}
+	return 500
+}
+
 // FieldProblem names one input field and the rule it breaks.
 type FieldProblem struct {
 	Field string // the input field, as the caller named it, e.g. "gtin" or "line 4: gtin"

@@ -26,25 +26,8 @@ type fieldProblem struct {
 	Msg   string `json:"message"`
 }
 
-// Status returns the HTTP status for an error code. It is the one place
-// that maps codes to statuses.
-func Status(code forkline.Code) int {
-	switch code {
-	case forkline.Invalid:
-		return http.StatusUnprocessableEntity
-	case forkline.Unauthorized:
-		return http.StatusUnauthorized
-	case forkline.Forbidden:
-		return http.StatusForbidden
-	case forkline.NotFound:
-		return http.StatusNotFound
-	case forkline.Conflict:
-		return http.StatusConflict
-	case forkline.Unavailable:
-		return http.StatusServiceUnavailable
-	}
-	return http.StatusInternalServerError
-}
+// Status returns the HTTP status for an error code.
+func Status(code forkline.Code) int { return code.HTTPStatus() }
 
 // errMalformed marks a request body that is not valid JSON or CSV (HTTP 400).
 var errMalformed = errors.New("malformed request")

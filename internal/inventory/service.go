@@ -292,6 +292,49 @@ func (s *Service) Receive(ctx context.Context, in ReceiveInput) (Result, error) 
 	return s.store.RecordCommand(ctx, cmd)
 }
 
+// stock is what every command on a lot's stock at one location checks
+// first: the lot and the caller's right on its site, the location, the
+// quantity in the item's base unit, and the event time.
+type stock struct {
+	lot  Lot
+	site Site
+	a    forkline.Actor
+	item Item
+	base forkline.Quantity
+	at   time.Time
+}
+
+func (s *Service) onStock(ctx context.Context, lotID forkline.ID, locField string, loc forkline.ID, qtyField string, q forkline.Quantity, at time.Time) (stock, error) {
+	var st stock
+	var err error
+	if st.lot, st.site, st.a, err = s.lotFor(ctx, forkline.PermInventoryWrite, lotID); err != nil {
+		return st, err
+	}
+	if st.item, err = s.store.FindInventoryItem(ctx, st.lot.ItemID); err != nil {
+		return st, err
+	}
+	if _, err := s.location(ctx, locField, st.site.ID, loc); err != nil {
+		return st, err
+	}
+	if st.base, err = toBase(qtyField, q, st.item); err != nil {
+		return st, err
+	}
+	st.at, err = s.eventTime(at)
+	return st, err
+}
+
+// event starts the event of a stock command.
+func (st stock) event(s *Service, kind EventKind, loc forkline.ID, entered forkline.Quantity) Event {
+	ev := s.newEvent(st.a, kind, st.site.ID, st.at)
+	ev.LotID, ev.ItemID, ev.LocationID, ev.Quantity, ev.Entered = st.lot.ID, st.item.ID, loc, st.base, entered.String()
+	return ev
+}
+
+// book records one event of a stock command; today is the day expiry is judged on.
+func (s *Service) book(ctx context.Context, st stock, in any, key string, today time.Time, ev Event) (Result, error) {
+	return s.store.RecordCommand(ctx, Command{ActorID: st.a.ID, IdempotencyKey: key, RequestHash: requestHash(in), Today: today, Events: []Event{ev}})
+}
+
 // MoveInput moves stock of a lot between locations.
 type MoveInput struct {
 	LotID, FromID, ToID forkline.ID
@@ -303,34 +346,19 @@ type MoveInput struct {
 
 // Move books a move. Any status may move: a held lot may go to the quarantine cage.
 func (s *Service) Move(ctx context.Context, in MoveInput) (Result, error) {
-	lot, site, a, err := s.lotFor(ctx, forkline.PermInventoryWrite, in.LotID)
+	st, err := s.onStock(ctx, in.LotID, "fromId", in.FromID, "quantity", in.Quantity, in.EventTime)
 	if err != nil {
 		return Result{}, err
 	}
-	it, err := s.store.FindInventoryItem(ctx, lot.ItemID)
-	if err != nil {
-		return Result{}, err
-	}
-	if _, err := s.location(ctx, "fromId", site.ID, in.FromID); err != nil {
-		return Result{}, err
-	}
-	if _, err := s.location(ctx, "toId", site.ID, in.ToID); err != nil {
+	if _, err := s.location(ctx, "toId", st.site.ID, in.ToID); err != nil {
 		return Result{}, err
 	}
 	if in.FromID == in.ToID {
 		return Result{}, invalid("toId", "different", "toId must differ from fromId")
 	}
-	base, err := toBase("quantity", in.Quantity, it)
-	if err != nil {
-		return Result{}, err
-	}
-	at, err := s.eventTime(in.EventTime)
-	if err != nil {
-		return Result{}, err
-	}
-	ev := s.newEvent(a, Move, site.ID, at)
-	ev.LotID, ev.ItemID, ev.LocationID, ev.ToLocationID, ev.Quantity, ev.Entered, ev.Note = lot.ID, it.ID, in.FromID, in.ToID, base, in.Quantity.String(), in.Note
-	return s.store.RecordCommand(ctx, Command{ActorID: a.ID, IdempotencyKey: in.IdempotencyKey, RequestHash: requestHash(in), Today: s.today(site), Events: []Event{ev}})
+	ev := st.event(s, Move, in.FromID, in.Quantity)
+	ev.ToLocationID, ev.Note = in.ToID, in.Note
+	return s.book(ctx, st, in, in.IdempotencyKey, s.today(st.site), ev)
 }
 
 // ConsumeInput consumes stock of a lot into a production order.
@@ -358,33 +386,17 @@ func validOrderRef(ref string) error {
 // with enough stock at the location: checked in the same statement that
 // takes the stock.
 func (s *Service) Consume(ctx context.Context, in ConsumeInput) (Result, error) {
-	lot, site, a, err := s.lotFor(ctx, forkline.PermInventoryWrite, in.LotID)
-	if err != nil {
-		return Result{}, err
-	}
 	if err := validOrderRef(in.OrderRef); err != nil {
 		return Result{}, err
 	}
-	it, err := s.store.FindInventoryItem(ctx, lot.ItemID)
+	st, err := s.onStock(ctx, in.LotID, "locationId", in.LocationID, "quantity", in.Quantity, in.EventTime)
 	if err != nil {
 		return Result{}, err
 	}
-	if _, err := s.location(ctx, "locationId", site.ID, in.LocationID); err != nil {
-		return Result{}, err
-	}
-	base, err := toBase("quantity", in.Quantity, it)
-	if err != nil {
-		return Result{}, err
-	}
-	at, err := s.eventTime(in.EventTime)
-	if err != nil {
-		return Result{}, err
-	}
-	ev := s.newEvent(a, Consume, site.ID, at)
-	ev.LotID, ev.ItemID, ev.LocationID, ev.Quantity, ev.Entered = lot.ID, it.ID, in.LocationID, base, in.Quantity.String()
+	ev := st.event(s, Consume, in.LocationID, in.Quantity)
 	ev.OrderRef, ev.LineID = strings.TrimSpace(in.OrderRef), in.LineID
 	// Expiry is judged on the day the material was used, at the site.
-	return s.store.RecordCommand(ctx, Command{ActorID: a.ID, IdempotencyKey: in.IdempotencyKey, RequestHash: requestHash(in), Today: day(at, site.Location), Events: []Event{ev}})
+	return s.book(ctx, st, in, in.IdempotencyKey, day(st.at, st.site.Location), ev)
 }
 
 // ProduceInput books output of a production order as a new lot.
@@ -461,49 +473,34 @@ type ShipInput struct {
 // Ship books a shipment. The lot must be usable and leave the customer at
 // least the shelf life they require.
 func (s *Service) Ship(ctx context.Context, in ShipInput) (Result, error) {
-	lot, site, a, err := s.lotFor(ctx, forkline.PermInventoryWrite, in.LotID)
+	st, err := s.onStock(ctx, in.LotID, "locationId", in.LocationID, "quantity", in.Quantity, in.ShippedAt)
 	if err != nil {
-		return Result{}, err
-	}
-	it, err := s.store.FindInventoryItem(ctx, lot.ItemID)
-	if err != nil {
-		return Result{}, err
-	}
-	if _, err := s.location(ctx, "locationId", site.ID, in.LocationID); err != nil {
 		return Result{}, err
 	}
 	if !forkline.ValidID(in.CustomerID) {
 		return Result{}, invalid("customerId", "required", "customerId is required")
 	}
 	cus, err := s.store.FindInventoryCustomer(ctx, in.CustomerID)
-	if forkline.ErrorCode(err) == forkline.NotFound || err == nil && (cus.SiteID != site.ID || !cus.Active) {
+	if forkline.ErrorCode(err) == forkline.NotFound || err == nil && (cus.SiteID != st.site.ID || !cus.Active) {
 		return Result{}, invalid("customerId", "reference", "customerId is not an active customer of this site")
 	} else if err != nil {
 		return Result{}, err
 	}
-	if !slices.ContainsFunc(cus.ShipTos, func(st ShipTo) bool { return st.ID == in.ShipToID }) {
+	if !slices.ContainsFunc(cus.ShipTos, func(t ShipTo) bool { return t.ID == in.ShipToID }) {
 		return Result{}, invalid("shipToId", "reference", fmt.Sprintf("shipToId must be one of %s's ship-to locations", cus.Name))
 	}
 	if in.DocType == "" || in.DocNumber == "" {
 		return Result{}, invalid("docNumber", "required", "docType and docNumber (e.g. BOL and its number) are required for a shipment")
 	}
-	base, err := toBase("quantity", in.Quantity, it)
-	if err != nil {
-		return Result{}, err
-	}
-	at, err := s.eventTime(in.ShippedAt)
-	if err != nil {
-		return Result{}, err
-	}
-	shipDay := day(at, site.Location)
+	shipDay := day(st.at, st.site.Location)
+	lot := st.lot
 	if cus.MinShelfLifeDays > 0 && !lot.Expiry.IsZero() && lot.Expiry.Sub(shipDay) < time.Duration(cus.MinShelfLifeDays)*24*time.Hour {
 		left := int(lot.Expiry.Sub(shipDay).Hours() / 24)
 		return Result{}, invalid("lotId", "shelf_life", fmt.Sprintf("lot %s has %d days of shelf life left; %s requires at least %d", lot.Code, left, cus.Name, cus.MinShelfLifeDays))
 	}
-	ev := s.newEvent(a, Ship, site.ID, at)
-	ev.LotID, ev.ItemID, ev.LocationID, ev.Quantity, ev.Entered = lot.ID, it.ID, in.LocationID, base, in.Quantity.String()
+	ev := st.event(s, Ship, in.LocationID, in.Quantity)
 	ev.CustomerID, ev.ShipToID, ev.DocType, ev.DocNumber = cus.ID, in.ShipToID, in.DocType, in.DocNumber
-	return s.store.RecordCommand(ctx, Command{ActorID: a.ID, IdempotencyKey: in.IdempotencyKey, RequestHash: requestHash(in), Today: shipDay, Events: []Event{ev}})
+	return s.book(ctx, st, in, in.IdempotencyKey, shipDay, ev)
 }
 
 // AdjustInput changes a lot's stock at a location for a reason.
@@ -519,17 +516,6 @@ type AdjustInput struct {
 // Adjust books an adjustment: waste, samples and damage take stock away; a
 // count correction may add or take.
 func (s *Service) Adjust(ctx context.Context, in AdjustInput) (Result, error) {
-	lot, site, a, err := s.lotFor(ctx, forkline.PermInventoryWrite, in.LotID)
-	if err != nil {
-		return Result{}, err
-	}
-	it, err := s.store.FindInventoryItem(ctx, lot.ItemID)
-	if err != nil {
-		return Result{}, err
-	}
-	if _, err := s.location(ctx, "locationId", site.ID, in.LocationID); err != nil {
-		return Result{}, err
-	}
 	if !slices.Contains(AdjustReasons(), in.Reason) {
 		return Result{}, invalid("reason", "one_of", "reason must be one of waste, sample, count_correction, damage")
 	}
@@ -538,24 +524,19 @@ func (s *Service) Adjust(ctx context.Context, in AdjustInput) (Result, error) {
 	if neg {
 		mag = forkline.QuantityFromMicros(-in.Change.Micros(), in.Change.Unit)
 	}
-	base, err := toBase("change", mag, it)
+	st, err := s.onStock(ctx, in.LotID, "locationId", in.LocationID, "change", mag, in.EventTime)
 	if err != nil {
 		return Result{}, err
 	}
 	if !neg && in.Reason != CountCorrection {
 		return Result{}, invalid("change", "negative", fmt.Sprintf("a %s adjustment takes stock away: give a negative change", in.Reason))
 	}
-	at, err := s.eventTime(in.EventTime)
-	if err != nil {
-		return Result{}, err
-	}
-	ev := s.newEvent(a, Adjust, site.ID, at)
-	ev.LotID, ev.ItemID, ev.LocationID, ev.Quantity, ev.Entered, ev.Reason, ev.Note = lot.ID, it.ID, in.LocationID, base, in.Change.String(), string(in.Reason), in.Note
-	ev.Delta = base.Micros()
+	ev := st.event(s, Adjust, in.LocationID, in.Change)
+	ev.Reason, ev.Note, ev.Delta = string(in.Reason), in.Note, st.base.Micros()
 	if neg {
 		ev.Delta = -ev.Delta
 	}
-	return s.store.RecordCommand(ctx, Command{ActorID: a.ID, IdempotencyKey: in.IdempotencyKey, RequestHash: requestHash(in), Today: s.today(site), Events: []Event{ev}})
+	return s.book(ctx, st, in, in.IdempotencyKey, s.today(st.site), ev)
 }
 
 // StatusInput changes a lot's status.
