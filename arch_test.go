@@ -25,9 +25,9 @@ var (
 	// platform packages serve every capability; they import only forkline.
 	platform = []string{"audit", "gs1"}
 	// capabilities import forkline and platform packages, never each other.
-	capabilities = []string{"auth", "plant", "inventory"}
+	capabilities = []string{"auth", "plant", "inventory", "recipe", "production"}
 	// adapters import capabilities, never each other, with the exceptions below.
-	adapters = []string{"sqlstore", "sqlite", "postgres", "httpapi", "web", "simulator", "fsma204"}
+	adapters = []string{"sqlstore", "sqlite", "postgres", "httpapi", "web", "simulator", "fsma204", "b2mml"}
 	// allowed adapter-to-adapter imports: the storage adapter opens its two engines.
 	adapterExceptions = map[string][]string{"sqlstore": {"sqlite", "postgres"}}
 	// test support: may import anything but cmd.
