@@ -44,6 +44,8 @@ type formField struct {
 	Options                              []formOption
 	Suggestions                          []string // a datalist for free text
 	Required, ReadOnly, Wide             bool
+	Autofocus                            bool // the cursor starts here
+	Half                                 bool // half the width in a narrow column: a quantity beside its unit
 	ReadOnlyText                         string
 	Errors                               []string
 }

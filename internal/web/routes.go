@@ -4,6 +4,7 @@ import (
 	"net/http"
 
 	"github.com/forkline/forkline"
+	"github.com/forkline/forkline/internal/inventory"
 )
 
 // Route is one page or form action of the UI.
@@ -24,10 +25,58 @@ func (ui *UI) uiRoutes() []Route {
 		{Method: "GET", Pattern: "/static/{file}", Public: true, Handler: ui.handleStatic()},
 		{Method: "GET", Pattern: "/{$}", Handler: ui.handleHome()},
 	}
+	if ui.cfg.Inventory != nil {
+		rs = append(rs, ui.ledgerRoutes()...)
+	}
 	for _, k := range ui.kinds {
 		rs = append(rs, k.routes()...)
 	}
 	return rs
+}
+
+// ledgerRoutes are the pages of the material ledger. The guard checks the
+// permission on any site; the service checks it again on the lot's or the
+// recall's own site.
+//
+//	GET  /receive                  receiving form with a scan field
+//	POST /receive                  read a scan into the form, or receive the lot
+//	GET  /lots                     lots: search, status, item, on hand only, paged
+//	GET  /lots/{id}                a lot: stock, mass balance, events, its forms
+//	POST /lots/{id}/move           move stock between locations
+//	POST /lots/{id}/adjust         waste, sample, count correction, damage
+//	POST /lots/{id}/ship           ship to a customer's ship-to location
+//	POST /lots/{id}/hold           put on hold, with a reason
+//	POST /lots/{id}/release        release, with a reason (quality)
+//	POST /lots/{id}/reject         reject, with a reason (quality)
+//	POST /lots/{id}/correct        correct one of its events, with a reason
+//	GET  /lots/{id}/trace          ?direction=backward|forward: the genealogy as SVG, customers, stock
+//	GET  /fefo                     which lots to use for a quantity, first expired first out
+//	GET  /recalls                  recalls and drills of the site, and the start form
+//	POST /recalls                  start a recall or drill
+//	GET  /recalls/{id}             its printable report
+//	GET  /recalls/{id}/report.csv  its scope as CSV, the columns of the API's report
+func (ui *UI) ledgerRoutes() []Route {
+	read, write := forkline.PermInventoryRead, forkline.PermInventoryWrite
+	hold, release, recall := forkline.PermLotHold, forkline.PermLotRelease, forkline.PermRecall
+	return []Route{
+		{Method: "GET", Pattern: "/receive", Perm: write, Handler: ui.handleReceiveForm()},
+		{Method: "POST", Pattern: "/receive", Perm: write, Handler: ui.handleReceive()},
+		{Method: "GET", Pattern: "/lots", Perm: read, Handler: ui.handleLots()},
+		{Method: "GET", Pattern: "/lots/{id}", Perm: read, Handler: ui.handleLot()},
+		{Method: "POST", Pattern: "/lots/{id}/move", Perm: write, Handler: ui.handleLotMove()},
+		{Method: "POST", Pattern: "/lots/{id}/adjust", Perm: write, Handler: ui.handleLotAdjust()},
+		{Method: "POST", Pattern: "/lots/{id}/ship", Perm: write, Handler: ui.handleLotShip()},
+		{Method: "POST", Pattern: "/lots/{id}/hold", Perm: hold, Handler: ui.handleLotStatus(inventory.Hold)},
+		{Method: "POST", Pattern: "/lots/{id}/release", Perm: release, Handler: ui.handleLotStatus(inventory.Released)},
+		{Method: "POST", Pattern: "/lots/{id}/reject", Perm: release, Handler: ui.handleLotStatus(inventory.Rejected)},
+		{Method: "POST", Pattern: "/lots/{id}/correct", Perm: write, Handler: ui.handleLotCorrect()},
+		{Method: "GET", Pattern: "/lots/{id}/trace", Perm: read, Handler: ui.handleTrace()},
+		{Method: "GET", Pattern: "/fefo", Perm: read, Handler: ui.handleFEFO()},
+		{Method: "GET", Pattern: "/recalls", Perm: read, Handler: ui.handleRecalls()},
+		{Method: "POST", Pattern: "/recalls", Perm: recall, Handler: ui.handleRecallStart()},
+		{Method: "GET", Pattern: "/recalls/{id}", Perm: read, Handler: ui.handleRecall()},
+		{Method: "GET", Pattern: "/recalls/{id}/report.csv", Perm: read, Handler: ui.handleRecallCSV()},
+	}
 }
 
 // routes returns the pages of one kind of master record, e.g. for items:

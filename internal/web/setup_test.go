@@ -19,6 +19,7 @@ import (
 	"github.com/forkline/forkline/internal/audit"
 	"github.com/forkline/forkline/internal/auth"
 	"github.com/forkline/forkline/internal/httpapi"
+	"github.com/forkline/forkline/internal/inventory"
 	"github.com/forkline/forkline/internal/plant"
 	"github.com/forkline/forkline/internal/sqlstore"
 	"github.com/forkline/forkline/internal/web"
@@ -76,6 +77,7 @@ type env struct {
 	ui           *web.UI
 	plant        *plant.Service
 	auth         *auth.Service
+	inv          *inventory.Service
 	clock        *clock
 	sys          context.Context // runs as the system actor
 	site         plant.Site
@@ -105,8 +107,9 @@ func newEnv(t *testing.T) *env {
 	e.plant = plant.NewService(db.Plant(), ids, clk.Now)
 	e.auth = auth.NewService(db.Auth(), ids, clk.Now, auth.HashParams{Time: 1, Memory: 64, Threads: 1})
 	aud := audit.NewService(db)
-	e.ui = web.New(web.Config{Logger: logger, Plant: e.plant, Auth: e.auth, Audit: aud, Now: clk.Now})
-	api := httpapi.New(httpapi.Config{Logger: logger, Plant: e.plant, Auth: e.auth, Audit: aud, Ready: db.Ping,
+	e.inv = inventory.NewService(db.Inventory(), ids, clk.Now)
+	e.ui = web.New(web.Config{Logger: logger, Plant: e.plant, Auth: e.auth, Audit: aud, Inventory: e.inv, Now: clk.Now})
+	api := httpapi.New(httpapi.Config{Logger: logger, Plant: e.plant, Auth: e.auth, Audit: aud, Inventory: e.inv, Ready: db.Ping,
 		Now: clk.Now, Version: "test", UI: e.ui.Handler()})
 	e.srv = httptest.NewServer(api.Handler())
 	t.Cleanup(e.srv.Close)

@@ -19,6 +19,7 @@ import (
 	"github.com/forkline/forkline"
 	"github.com/forkline/forkline/internal/audit"
 	"github.com/forkline/forkline/internal/auth"
+	"github.com/forkline/forkline/internal/inventory"
 	"github.com/forkline/forkline/internal/plant"
 )
 
@@ -40,8 +41,10 @@ type Config struct {
 	Plant  *plant.Service
 	Auth   *auth.Service
 	Audit  *audit.Service
-	Now    func() time.Time
-	Secure bool // mark cookies Secure: set when the server is reached over HTTPS
+	// Inventory is the material ledger; nil leaves out its pages.
+	Inventory *inventory.Service
+	Now       func() time.Time
+	Secure    bool // mark cookies Secure: set when the server is reached over HTTPS
 }
 
 // UI is the browser interface.
@@ -277,7 +280,9 @@ func (l layout) Static(name string) string { return "/static/" + name + "?v=" + 
 
 type navLink struct {
 	Label, URL string
+	Heading    string // starts a section of the navigation
 	Current    bool
+	Primary    bool // the main action of a page
 }
 
 type siteOption struct {
@@ -293,16 +298,35 @@ func (ui *UI) layout(w http.ResponseWriter, r *http.Request, v visit, title stri
 		l.User = v.actor.Name
 	}
 	l.Nav = append(l.Nav, navLink{Label: "Dashboard", URL: "/", Current: r.URL.Path == "/"})
-	for _, k := range ui.kinds {
-		info := k.info()
-		if !v.actor.CanAnywhere(forkline.PermMasterRead) {
-			break
+	section := func(heading string, links []navLink) {
+		for i, link := range links {
+			if i == 0 {
+				link.Heading = heading
+			}
+			link.Current = r.URL.Path == link.URL || strings.HasPrefix(r.URL.Path, link.URL+"/")
+			if r.URL.Path == link.URL {
+				l.SwitchTo = link.URL // a list or form of the site: the same page on the other site
+			}
+			l.Nav = append(l.Nav, link)
 		}
-		cur := r.URL.Path == "/"+info.Path || strings.HasPrefix(r.URL.Path, "/"+info.Path+"/")
-		l.Nav = append(l.Nav, navLink{Label: info.Titles, URL: "/" + info.Path, Current: cur})
-		if cur && (r.URL.Path == "/"+info.Path) {
-			l.SwitchTo = "/" + info.Path
+	}
+	if ui.cfg.Inventory != nil {
+		var links []navLink
+		if v.actor.CanAnywhere(forkline.PermInventoryWrite) {
+			links = append(links, navLink{Label: "Receive", URL: "/receive"})
 		}
+		if v.actor.CanAnywhere(forkline.PermInventoryRead) {
+			links = append(links, navLink{Label: "Lots", URL: "/lots"}, navLink{Label: "FEFO", URL: "/fefo"}, navLink{Label: "Recalls", URL: "/recalls"})
+		}
+		section("Traceability", links)
+	}
+	if v.actor.CanAnywhere(forkline.PermMasterRead) {
+		var links []navLink
+		for _, k := range ui.kinds {
+			info := k.info()
+			links = append(links, navLink{Label: info.Titles, URL: "/" + info.Path})
+		}
+		section("Master data", links)
 	}
 	for _, s := range v.sites {
 		l.Sites = append(l.Sites, siteOption{ID: s.ID, Label: s.Name + " (" + s.Code + ")", Current: s.ID == v.site.ID})
@@ -319,6 +343,7 @@ func (ui *UI) bareLayout(w http.ResponseWriter, r *http.Request, title string) l
 func (ui *UI) parseTemplates() map[string]*template.Template {
 	funcs := template.FuncMap{
 		"lower": strings.ToLower,
+		"inc":   func(i int) int { return i + 1 },
 	}
 	pages := map[string]*template.Template{}
 	names, err := fs.Glob(templateFiles, "templates/*.html")
