@@ -6,6 +6,7 @@ import (
 	"database/sql/driver"
 	"encoding/json"
 	"fmt"
+	"math"
 	"strings"
 	"time"
 
@@ -767,9 +768,9 @@ func (s invStore) SaveRecall(ctx context.Context, r inventory.Recall) error {
 		return fmt.Errorf("recall result: %w", err)
 	}
 	return s.db.tx(ctx, func(tx *sql.Tx) error {
-		_, err := tx.ExecContext(ctx, `INSERT INTO recalls (id, site_id, kind, criteria, result, duration_us, held, started_at, actor_name, note)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`, r.ID, r.SiteID, r.Kind, r.Criteria, string(result), r.Duration.Microseconds(),
-			r.Held, ts(r.StartedAt), r.ActorName, r.Note)
+		_, err := tx.ExecContext(ctx, `INSERT INTO recalls (id, site_id, kind, criteria, result, duration_us, held, accounted_permille, started_at, actor_name, note)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`, r.ID, r.SiteID, r.Kind, r.Criteria, string(result), r.Duration.Microseconds(),
+			r.Held, int64(math.Round(r.Accounted*10)), ts(r.StartedAt), r.ActorName, r.Note)
 		return err
 	})
 }
@@ -787,7 +788,7 @@ func (s invStore) FindRecall(ctx context.Context, id forkline.ID) (inventory.Rec
 }
 
 func (s invStore) FindRecalls(ctx context.Context, site forkline.ID, limit int) ([]inventory.Recall, error) {
-	rows, err := s.db.read.QueryContext(ctx, `SELECT id, site_id, kind, criteria, duration_us, held, started_at, actor_name, note
+	rows, err := s.db.read.QueryContext(ctx, `SELECT id, site_id, kind, criteria, duration_us, held, accounted_permille, started_at, actor_name, note
 		FROM recalls WHERE site_id = $1 ORDER BY started_at DESC, id DESC LIMIT `+fmt.Sprint(max(1, limit)), site)
 	if err != nil {
 		return nil, s.db.mapErr(err)
@@ -796,11 +797,12 @@ func (s invStore) FindRecalls(ctx context.Context, site forkline.ID, limit int) 
 	var out []inventory.Recall
 	for rows.Next() {
 		var r inventory.Recall
-		var us int64
-		if err := rows.Scan(&r.ID, &r.SiteID, &r.Kind, &r.Criteria, &us, &r.Held, scanTime{&r.StartedAt}, &r.ActorName, &r.Note); err != nil {
+		var us, permille int64
+		if err := rows.Scan(&r.ID, &r.SiteID, &r.Kind, &r.Criteria, &us, &r.Held, &permille, scanTime{&r.StartedAt}, &r.ActorName, &r.Note); err != nil {
 			return nil, s.db.mapErr(err)
 		}
 		r.Duration = time.Duration(us) * time.Microsecond
+		r.Accounted = float64(permille) / 10
 		out = append(out, r)
 	}
 	return out, s.db.mapErr(rows.Err())

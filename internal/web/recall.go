@@ -90,11 +90,7 @@ func (ui *UI) recallsPage(w http.ResponseWriter, r *http.Request, v visit, site 
 	for _, rc := range recalls {
 		kind, badge := kindName(rc.Kind)
 		row := recallRow{URL: "/recalls/" + rc.ID, Kind: kind, Badge: badge, Criteria: criteria(rc), When: ui.when(rc.StartedAt, loc),
-			Who: rc.ActorName, Duration: durationText(rc.Duration), Held: rc.Held, Note: rc.Note, Accounted: "—"}
-		// The list of the store leaves out the result; read it for the share accounted for.
-		if full, err := ui.cfg.Inventory.FindRecall(ctx, rc.ID); err == nil {
-			row.Accounted = percent(full.Accounted)
-		}
+			Who: rc.ActorName, Duration: durationText(rc.Duration), Held: rc.Held, Note: rc.Note, Accounted: percent(rc.Accounted)}
 		pg.Rows = append(pg.Rows, row)
 	}
 	if v.can(forkline.PermRecall, site.ID) {

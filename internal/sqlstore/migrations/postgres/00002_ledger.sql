@@ -130,6 +130,7 @@ CREATE TABLE recalls (
     result TEXT NOT NULL,
     duration_us BIGINT NOT NULL,
     held INTEGER NOT NULL DEFAULT 0,
+    accounted_permille INTEGER NOT NULL DEFAULT 0,
     started_at TIMESTAMPTZ NOT NULL,
     actor_name TEXT NOT NULL,
     note TEXT NOT NULL DEFAULT ''
