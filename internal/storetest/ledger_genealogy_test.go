@@ -192,7 +192,6 @@ var (
 	shipBOL1 = shipView{"C1", "Alpha Foods", "ALPHA NORTH", "NORTH Street, Alpha Foods", "BOL BOL-1", "50 ea"}
 	shipBOL2 = shipView{"C1", "Beta Market", "BETA STORE", "STORE Street, Beta Market", "BOL BOL-2", "30 ea"}
 	shipBOL3 = shipView{"C2", "Alpha Foods", "ALPHA SOUTH", "SOUTH Street, Alpha Foods", "BOL BOL-3", "40 ea"}
-	shipBOL4 = shipView{"C3", "Gamma Grocers", "GAMMA MAIN", "MAIN Street, Gamma Grocers", "BOL BOL-4", "15 ea"}
 )
 
 // TestLedgerGenealogy books the bakery's history and checks traces, mass
