@@ -48,26 +48,38 @@ const (
 	PermLotHold        Permission = "lot.hold"        // put a lot on hold
 	PermLotRelease     Permission = "lot.release"     // release, reject or quarantine a lot; receive from an unapproved supplier with a reason
 	PermRecall         Permission = "recall.run"      // run mock and real recalls, hold their scope
+
+	PermRecipeRead         Permission = "recipe.read"         // see recipes and their versions
+	PermRecipeWrite        Permission = "recipe.write"        // create recipes, edit drafts, start new versions
+	PermRecipeApprove      Permission = "recipe.approve"      // approve a recipe version with an electronic signature
+	PermProductionRead     Permission = "production.read"     // see orders, dispatch lists and batch records
+	PermProductionPlan     Permission = "production.plan"     // create, release, hold, resume, cancel and close orders
+	PermProductionExecute  Permission = "production.execute"  // start and complete orders, add material, enter parameters, book output, record changeovers
+	PermProductionOverride Permission = "production.override" // accept a quantity outside tolerance or a lot out of FEFO order, with a reason
+	PermBatchRelease       Permission = "batch.release"       // release a batch record with an electronic signature
+	PermDeviationClose     Permission = "deviation.close"     // close a deviation with an electronic signature
 )
 
 // Permissions lists every permission in a stable order.
 func Permissions() []Permission {
 	return []Permission{PermMasterRead, PermMasterWrite, PermSupplierApprove, PermAuditRead, PermUsersManage, PermTokensManage,
-		PermInventoryRead, PermInventoryWrite, PermLotHold, PermLotRelease, PermRecall}
+		PermInventoryRead, PermInventoryWrite, PermLotHold, PermLotRelease, PermRecall,
+		PermRecipeRead, PermRecipeWrite, PermRecipeApprove, PermProductionRead, PermProductionPlan, PermProductionExecute,
+		PermProductionOverride, PermBatchRelease, PermDeviationClose}
 }
 
 // rolePermissions is the access matrix. It is the one place that says which
 // role may do what; docs/api.md prints it.
 var rolePermissions = map[Role][]Permission{
-	RoleOperator:    {PermMasterRead, PermInventoryRead, PermInventoryWrite},
-	RoleSupervisor:  {PermMasterRead, PermInventoryRead, PermInventoryWrite, PermLotHold},
-	RoleQuality:     {PermMasterRead, PermMasterWrite, PermSupplierApprove, PermAuditRead, PermInventoryRead, PermInventoryWrite, PermLotHold, PermLotRelease, PermRecall},
-	RoleMaintenance: {PermMasterRead, PermInventoryRead},
-	RolePlanner:     {PermMasterRead, PermMasterWrite, PermInventoryRead},
-	RoleManager:     {PermMasterRead, PermMasterWrite, PermAuditRead, PermInventoryRead, PermLotHold, PermRecall},
-	RoleAdmin:       {PermMasterRead, PermMasterWrite, PermAuditRead, PermUsersManage, PermTokensManage, PermInventoryRead},
-	RoleAuditor:     {PermMasterRead, PermAuditRead, PermInventoryRead},
-	RoleIntegration: {PermMasterRead, PermMasterWrite, PermInventoryRead, PermInventoryWrite},
+	RoleOperator:    {PermMasterRead, PermInventoryRead, PermInventoryWrite, PermRecipeRead, PermProductionRead, PermProductionExecute},
+	RoleSupervisor:  {PermMasterRead, PermInventoryRead, PermInventoryWrite, PermLotHold, PermRecipeRead, PermProductionRead, PermProductionPlan, PermProductionExecute, PermProductionOverride},
+	RoleQuality:     {PermMasterRead, PermMasterWrite, PermSupplierApprove, PermAuditRead, PermInventoryRead, PermInventoryWrite, PermLotHold, PermLotRelease, PermRecall, PermRecipeRead, PermRecipeWrite, PermRecipeApprove, PermProductionRead, PermBatchRelease, PermDeviationClose},
+	RoleMaintenance: {PermMasterRead, PermInventoryRead, PermProductionRead},
+	RolePlanner:     {PermMasterRead, PermMasterWrite, PermInventoryRead, PermRecipeRead, PermProductionRead, PermProductionPlan},
+	RoleManager:     {PermMasterRead, PermMasterWrite, PermAuditRead, PermInventoryRead, PermLotHold, PermRecall, PermRecipeRead, PermRecipeWrite, PermProductionRead, PermProductionPlan},
+	RoleAdmin:       {PermMasterRead, PermMasterWrite, PermAuditRead, PermUsersManage, PermTokensManage, PermInventoryRead, PermRecipeRead, PermProductionRead},
+	RoleAuditor:     {PermMasterRead, PermAuditRead, PermInventoryRead, PermRecipeRead, PermProductionRead},
+	RoleIntegration: {PermMasterRead, PermMasterWrite, PermInventoryRead, PermInventoryWrite, PermRecipeRead, PermProductionRead, PermProductionPlan},
 }
 
 // Has reports whether role r carries permission p.

@@ -11,6 +11,8 @@ import (
 	"github.com/forkline/forkline/internal/auth"
 	"github.com/forkline/forkline/internal/inventory"
 	"github.com/forkline/forkline/internal/plant"
+	"github.com/forkline/forkline/internal/production"
+	"github.com/forkline/forkline/internal/recipe"
 	"github.com/forkline/forkline/internal/sqlstore"
 )
 
@@ -24,6 +26,8 @@ type app struct {
 	auth  *auth.Service
 	audit *audit.Service
 	inv   *inventory.Service
+	rcp   *recipe.Service
+	prod  *production.Service
 }
 
 // openApp opens and migrates the database dsn and builds the services.
@@ -42,12 +46,16 @@ func openApp(ctx context.Context, dsn string, logger *slog.Logger) (*app, error)
 	if len(applied) > 0 && logger != nil {
 		logger.Info("migrated", "engine", db.Engine(), "versions", applied)
 	}
+	authSvc := auth.NewService(db.Auth(), ids, now, auth.DefaultHashParams)
+	inv := inventory.NewService(db.Inventory(), ids, now)
 	return &app{
 		db: db, now: now, ids: ids,
 		plant: plant.NewService(db.Plant(), ids, now),
-		auth:  auth.NewService(db.Auth(), ids, now, auth.DefaultHashParams),
+		auth:  authSvc,
 		audit: audit.NewService(db),
-		inv:   inventory.NewService(db.Inventory(), ids, now),
+		inv:   inv,
+		rcp:   recipe.NewService(db.Recipes(), authSvc, ids, now),
+		prod:  production.NewService(db.Production(), productionLedger{inv}, authSvc, ids, now),
 	}, nil
 }
 
