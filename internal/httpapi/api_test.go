@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
@@ -16,10 +17,13 @@ import (
 	"github.com/forkline/forkline"
 	"github.com/forkline/forkline/internal/audit"
 	"github.com/forkline/forkline/internal/auth"
+	"github.com/forkline/forkline/internal/b2mml"
 	"github.com/forkline/forkline/internal/fsma204"
 	"github.com/forkline/forkline/internal/httpapi"
 	"github.com/forkline/forkline/internal/inventory"
 	"github.com/forkline/forkline/internal/plant"
+	"github.com/forkline/forkline/internal/production"
+	"github.com/forkline/forkline/internal/recipe"
 	"github.com/forkline/forkline/internal/sqlstore"
 )
 
@@ -33,7 +37,10 @@ type env struct {
 	plant  *plant.Service
 	auth   *auth.Service
 	inv    *inventory.Service
+	rcp    *recipe.Service
+	prod   *production.Service
 	noRole string // session secret of a user with no role
+	qa     string // session secret of quinn, a person with the quality role on site, who signs
 	site   plant.Site
 	other  plant.Site        // a second site no token has a role on
 	ids    map[string]string // kind ("items") -> ID of one record of that kind
@@ -59,9 +66,12 @@ func newEnv(t testing.TB) *env {
 		auth:  auth.NewService(db.Auth(), ids, now, auth.HashParams{Time: 1, Memory: 64, Threads: 1}),
 	}
 	e.inv = inventory.NewService(db.Inventory(), ids, now)
+	e.rcp = recipe.NewService(db.Recipes(), e.auth, ids, now)
+	e.prod = production.NewService(db.Production(), testLedger{e.inv}, e.auth, ids, now)
 	e.srv = httpapi.New(httpapi.Config{
 		Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), Plant: e.plant, Auth: e.auth, Audit: audit.NewService(db),
-		Inventory: e.inv, FSMA204: httpapi.FSMA204Writers{"csv": fsma204.WriteCSV, "xlsx": fsma204.WriteXLSX}, Ready: db.Ping, Now: now, Version: "test",
+		Inventory: e.inv, FSMA204: httpapi.FSMA204Writers{"csv": fsma204.WriteCSV, "xlsx": fsma204.WriteXLSX},
+		Recipes: e.rcp, Production: e.prod, B2MML: testB2MML(), Ready: db.Ping, Now: now, Version: "test",
 	})
 	e.ts = httptest.NewServer(e.srv.Handler())
 	t.Cleanup(e.ts.Close)
@@ -99,7 +109,140 @@ func newEnv(t testing.TB) *env {
 		e.tokens[role] = secret
 		e.ids["tokens"] = tok.ID
 	}
+	e.production(line.ID)
 	return e
+}
+
+// qaPassword is quinn's password, re-entered to sign.
+const qaPassword = "quinn's long password"
+
+// production adds quinn (quality, a person who signs), a bread recipe
+// approved by quinn, and an order in progress on line whose core
+// temperature was too low: a recipe, a version, an order and a deviation.
+func (e *env) production(line forkline.ID) {
+	s := e.site.ID
+	q := must(e.auth.CreateUser(sys, "quinn", "Quinn Quality", qaPassword))
+	must(e.auth.SetRole(sys, q.ID, forkline.Grant{SiteID: s, Role: forkline.RoleQuality}, true, "QA lead", func(context.Context, forkline.ID) bool { return true }))
+	e.qa, _ = must2(e.auth.Login(context.Background(), "quinn", qaPassword))
+	qa, _, err := e.auth.ActorForSession(context.Background(), e.qa)
+	if err != nil {
+		panic(err)
+	}
+	quinn := forkline.WithActor(context.Background(), qa)
+	bread := must(e.plant.Items.Create(sys, plant.Item{Record: plant.Record{SiteID: s, Code: "BREAD", Name: "White bread"}, Kind: plant.Finished,
+		BaseUnit: forkline.Kilogram, Condition: plant.Ambient, ShelfLifeDays: 5}, "new product"))
+	e.ids["bread"] = bread.ID
+	rc := must(e.rcp.Create(sys, recipe.CreateInput{SiteID: s, ItemID: bread.ID, Code: "R-BREAD", Name: "White bread", Content: breadRecipe(e.ids["items"])}))
+	v := must(e.rcp.Approve(quinn, recipe.ApproveInput{VersionID: rc.Versions[0].ID, Revision: rc.Versions[0].Revision, Password: qaPassword, Meaning: recipe.MeaningApproved}))
+	e.ids["recipes"], e.ids["recipe-versions"] = rc.ID, v.ID
+	o := must(e.prod.CreateOrder(sys, production.OrderInput{SiteID: s, ItemID: bread.ID, LineID: line, Number: "PO-ENV-1",
+		PlannedQuantity: forkline.NewQuantity(100, forkline.Kilogram), PlannedStart: time.Date(2026, 3, 2, 6, 0, 0, 0, time.UTC), PlannedEnd: time.Date(2026, 3, 2, 14, 0, 0, 0, time.UTC)}))
+	must(e.prod.ChangeState(sys, production.StateInput{OrderID: o.ID, To: production.Released}))
+	must(e.prod.ChangeState(sys, production.StateInput{OrderID: o.ID, To: production.InProgress}))
+	_, dev, err := e.prod.RecordParameter(sys, production.ReadingInput{OrderID: o.ID, Step: 2, Parameter: "Core temperature", Value: 80_000_000})
+	if err != nil || dev == nil {
+		panic(fmt.Sprintf("a low core temperature raised no deviation: %v", err))
+	}
+	e.ids["orders"], e.ids["deviations"] = o.ID, dev.ID
+}
+
+// breadRecipe makes 100 kg of bread of 60 kg of flour (plus or minus 2%),
+// mixed, then baked to a core temperature of 92 to 99 °C, a CCP.
+func breadRecipe(flour forkline.ID) recipe.Content {
+	return recipe.Content{BatchSize: forkline.NewQuantity(100, forkline.Kilogram),
+		Ingredients: []recipe.Ingredient{{ItemID: flour, Quantity: forkline.NewQuantity(60, forkline.Kilogram), Tolerance: 2_000_000}},
+		Steps: []recipe.Step{
+			{Instruction: "Mix the dough", Additions: []forkline.ID{flour}, Parameters: []recipe.Parameter{{Name: "Mixing time", Unit: "min", Target: 8_000_000, Min: 6_000_000, Max: 10_000_000}}},
+			{Instruction: "Bake", Parameters: []recipe.Parameter{{Name: "Core temperature", Unit: "°C", Target: 96_000_000, Min: 92_000_000, Max: 99_000_000, CCP: true}}},
+		}}
+}
+
+// testLedger is how production reaches the ledger, as cmd/forkline wires it.
+type testLedger struct{ inv *inventory.Service }
+
+func testLot(l inventory.Lot) production.Lot {
+	return production.Lot{ID: l.ID, SiteID: l.SiteID, ItemID: l.ItemID, Code: l.Code, Status: string(l.Status), Expiry: l.Expiry}
+}
+
+func (a testLedger) Lot(ctx context.Context, id forkline.ID) (production.Lot, error) {
+	l, err := a.inv.Lot(ctx, id)
+	return testLot(l), err
+}
+
+func (a testLedger) FirstToExpire(ctx context.Context, site, item forkline.ID, q forkline.Quantity) (production.Lot, bool, error) {
+	sugg, _, err := a.inv.FEFO(ctx, inventory.FEFOInput{SiteID: site, ItemID: item, Quantity: q})
+	if err != nil || len(sugg) == 0 {
+		return production.Lot{}, false, err
+	}
+	return testLot(sugg[0].Lot), true, nil
+}
+
+func (a testLedger) Consume(ctx context.Context, in production.ConsumeInput) (production.Consumption, error) {
+	r, err := a.inv.Consume(ctx, inventory.ConsumeInput{LotID: in.LotID, LocationID: in.LocationID, Quantity: in.Quantity,
+		OrderRef: in.OrderRef, LineID: in.LineID, IdempotencyKey: in.IdempotencyKey})
+	if err != nil {
+		return production.Consumption{}, err
+	}
+	return production.Consumption{EventID: r.Events[0].ID, LotCode: r.Lot.Code}, nil
+}
+
+func (a testLedger) Produce(ctx context.Context, in production.ProduceInput) (production.Produced, error) {
+	status := inventory.Released
+	if in.Quarantine {
+		status = inventory.Quarantine
+	}
+	r, err := a.inv.Produce(ctx, inventory.ProduceInput{SiteID: in.SiteID, ItemID: in.ItemID, LocationID: in.LocationID, Quantity: in.Quantity,
+		OrderRef: in.OrderRef, LineID: in.LineID, Status: status, IdempotencyKey: in.IdempotencyKey})
+	if err != nil {
+		return production.Produced{}, err
+	}
+	return production.Produced{LotID: r.Lot.ID, LotCode: r.Lot.Code, Expiry: r.Lot.Expiry}, nil
+}
+
+func (a testLedger) ReleaseLot(ctx context.Context, id forkline.ID, reason string) error {
+	l, err := a.inv.Lot(ctx, id)
+	if err != nil || l.Status == inventory.Released {
+		return err
+	}
+	_, err = a.inv.ChangeStatus(ctx, inventory.StatusInput{LotID: id, To: inventory.Released, Reason: reason, IdempotencyKey: "production:release:" + id})
+	return err
+}
+
+// testB2MML gives the API the b2mml adapter, as cmd/forkline wires it.
+func testB2MML() httpapi.B2MML {
+	write := func(f func(io.Writer, b2mml.Performance) error) func(io.Writer, httpapi.B2MMLPerformance) error {
+		return func(w io.Writer, p httpapi.B2MMLPerformance) error {
+			out := b2mml.Performance{ID: p.ID, OrderID: p.OrderID, ERPReference: p.ERPReference, ItemCode: p.ItemCode, Start: p.Start, End: p.End,
+				EquipmentID: p.EquipmentID}
+			for _, m := range p.Produced {
+				out.Produced = append(out.Produced, b2mml.MaterialActual(m))
+			}
+			for _, m := range p.Consumed {
+				out.Consumed = append(out.Consumed, b2mml.MaterialActual(m))
+			}
+			for _, prm := range p.Parameters {
+				out.Parameters = append(out.Parameters, b2mml.ParameterActual(prm))
+			}
+			return f(w, out)
+		}
+	}
+	return httpapi.B2MML{
+		ParseSchedule: func(r io.Reader) (httpapi.B2MMLSchedule, error) {
+			s, err := b2mml.Parse(r)
+			if err != nil {
+				return httpapi.B2MMLSchedule{}, err
+			}
+			out := httpapi.B2MMLSchedule{ID: s.ID}
+			for _, o := range s.Orders {
+				out.Orders = append(out.Orders, httpapi.B2MMLOrder(o))
+			}
+			return out, nil
+		},
+		WritePerformance: map[string]func(io.Writer, httpapi.B2MMLPerformance) error{
+			"v0600": write(b2mml.WriteProductionPerformance),
+			"v0701": write(b2mml.WriteOperationsPerformance),
+		},
+	}
 }
 
 // noRole calls as a signed-in user who holds no role on any site.

@@ -12,6 +12,8 @@ import (
 	"github.com/forkline/forkline/internal/auth"
 	"github.com/forkline/forkline/internal/inventory"
 	"github.com/forkline/forkline/internal/plant"
+	"github.com/forkline/forkline/internal/production"
+	"github.com/forkline/forkline/internal/recipe"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
@@ -27,6 +29,12 @@ type Config struct {
 	Inventory *inventory.Service
 	// FSMA204 writes the FSMA 204 sortable spreadsheet, by format.
 	FSMA204 FSMA204Writers
+	// Recipes keeps master recipes and approves their versions.
+	Recipes *recipe.Service
+	// Production plans and runs production orders.
+	Production *production.Service
+	// B2MML reads ERP schedules and writes order performance in ISA-95 B2MML.
+	B2MML   B2MML
 	Ready   func(context.Context) error // for /readyz: the database answers
 	Now     func() time.Time
 	Version string
