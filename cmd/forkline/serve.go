@@ -10,6 +10,7 @@ import (
 	"os"
 	"time"
 
+	"github.com/forkline/forkline/internal/b2mml"
 	"github.com/forkline/forkline/internal/fsma204"
 	"github.com/forkline/forkline/internal/httpapi"
 	"github.com/forkline/forkline/internal/simulator"
@@ -52,13 +53,14 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	}
 	defer a.db.Close()
 	if demo {
-		if err := simulator.Seed(cliContext(ctx), simulator.Services{Plant: a.plant, Auth: a.auth, Inventory: a.inv}, a.now()); err != nil {
+		if err := simulator.Seed(cliContext(ctx), simulator.Services{Plant: a.plant, Auth: a.auth, Inventory: a.inv, Recipes: a.rcp, Production: a.prod}, a.now()); err != nil {
 			return fmt.Errorf("seed demo plant: %w", err)
 		}
 	}
 	ui := newUI(a, logger, c.SecureCookies)
 	srv := httpapi.New(httpapi.Config{
-		Logger: logger, Plant: a.plant, Auth: a.auth, Audit: a.audit, Inventory: a.inv, FSMA204: httpapi.FSMA204Writers{"csv": fsma204.WriteCSV, "xlsx": fsma204.WriteXLSX}, Ready: a.db.Ping, Now: a.now, Version: version, UI: ui,
+		Logger: logger, Plant: a.plant, Auth: a.auth, Audit: a.audit, Inventory: a.inv, FSMA204: httpapi.FSMA204Writers{"csv": fsma204.WriteCSV, "xlsx": fsma204.WriteXLSX},
+		Recipes: a.rcp, Production: a.prod, B2MML: b2mmlFuncs(), Ready: a.db.Ping, Now: a.now, Version: version, UI: ui,
 	})
 	ln, err := net.Listen("tcp", c.Addr)
 	if err != nil {
@@ -115,4 +117,43 @@ func freshDemoDB(ctx context.Context, dsn string) error {
 		}
 	}
 	return nil
+}
+
+// b2mmlFuncs gives the API the b2mml adapter's reader and writers. The
+// API mirrors the adapter's types field for field; adapters do not import
+// each other, so they meet here.
+func b2mmlFuncs() httpapi.B2MML {
+	write := func(f func(io.Writer, b2mml.Performance) error) func(io.Writer, httpapi.B2MMLPerformance) error {
+		return func(w io.Writer, p httpapi.B2MMLPerformance) error {
+			out := b2mml.Performance{ID: p.ID, OrderID: p.OrderID, ERPReference: p.ERPReference, ItemCode: p.ItemCode, Start: p.Start, End: p.End,
+				EquipmentID: p.EquipmentID}
+			for _, m := range p.Produced {
+				out.Produced = append(out.Produced, b2mml.MaterialActual(m))
+			}
+			for _, m := range p.Consumed {
+				out.Consumed = append(out.Consumed, b2mml.MaterialActual(m))
+			}
+			for _, prm := range p.Parameters {
+				out.Parameters = append(out.Parameters, b2mml.ParameterActual(prm))
+			}
+			return f(w, out)
+		}
+	}
+	return httpapi.B2MML{
+		ParseSchedule: func(r io.Reader) (httpapi.B2MMLSchedule, error) {
+			s, err := b2mml.Parse(r)
+			if err != nil {
+				return httpapi.B2MMLSchedule{}, err
+			}
+			out := httpapi.B2MMLSchedule{ID: s.ID}
+			for _, o := range s.Orders {
+				out.Orders = append(out.Orders, httpapi.B2MMLOrder(o))
+			}
+			return out, nil
+		},
+		WritePerformance: map[string]func(io.Writer, httpapi.B2MMLPerformance) error{
+			"v0600": write(b2mml.WriteProductionPerformance),
+			"v0701": write(b2mml.WriteOperationsPerformance),
+		},
+	}
 }

@@ -11,18 +11,20 @@ import (
 	"github.com/forkline/forkline/internal/plant"
 )
 
-// recipe is what one batch of a product takes, in the items' base units.
-type recipe struct {
-	product string // item code
-	line    string
-	makes   string // quantity per batch
-	inputs  [][2]string
-	perDay  int
+// product is what one batch of a product takes, in the items' base units.
+// The master recipes the demo approves (recipes.go) are built from these,
+// so that history and recipes agree.
+type product struct {
+	item   string // item code
+	line   string
+	makes  string // quantity per batch
+	inputs [][2]string
+	perDay int
 }
 
 // The bakery's products, made through the ledger so that the demo has real
 // genealogy: raw materials -> dough (WIP) -> loaves -> shipments.
-var recipes = []recipe{
+var products = []product{
 	{"WIP-DOUGH-W", "L1", "400 kg", [][2]string{{"RM-FLOUR", "250 kg"}, {"RM-YEAST", "5 kg"}, {"RM-SALT", "5 kg"}}, 1},
 	{"FG-WHITE-700", "L1", "560 ea", [][2]string{{"WIP-DOUGH-W", "400 kg"}, {"PK-BAG-700", "560 ea"}}, 1},
 	{"FG-SESBUN-6", "L1", "300 ea", [][2]string{{"RM-FLOUR", "100 kg"}, {"RM-SESAME", "8 kg"}, {"RM-EGG", "10 kg"}, {"RM-YEAST", "2 kg"}}, 1},
@@ -66,11 +68,20 @@ func (h *historian) qty(s string) forkline.Quantity { return q(s) }
 // with code siteCode, ending yesterday, through the same services a real
 // plant uses. It is deterministic for a given now.
 func History(ctx context.Context, s Services, siteCode string, days int, now time.Time) error {
+	h, err := newHistorian(ctx, s, siteCode)
+	if err != nil {
+		return err
+	}
+	return h.run(days, now)
+}
+
+// newHistorian loads the master data of the site with code siteCode.
+func newHistorian(ctx context.Context, s Services, siteCode string) (*historian, error) {
 	h := &historian{ctx: ctx, s: s, rnd: rand.New(rand.NewPCG(42, 7)), items: map[string]plant.Item{}, sups: map[string]plant.Supplier{},
 		locs: map[string]plant.Location{}, lines: map[string]plant.Line{}}
 	sites, err := s.Plant.Sites.List(ctx, plant.Filter{Codes: []string{siteCode}, Limit: 1})
 	if err != nil || len(sites) == 0 {
-		return fmt.Errorf("history: site %s: %v", siteCode, err)
+		return nil, fmt.Errorf("history: site %s: %v", siteCode, err)
 	}
 	h.site = sites[0].ID
 	h.loc, _ = time.LoadLocation(sites[0].TimeZone)
@@ -92,7 +103,11 @@ func History(ctx context.Context, s Services, siteCode string, days int, now tim
 		h.lines[l.Code] = l
 	}
 	h.cuss, _ = s.Plant.Customers.List(ctx, f)
+	return h, nil
+}
 
+// run books days of history, ending the day before now.
+func (h *historian) run(days int, now time.Time) error {
 	today := now.In(h.loc)
 	start := time.Date(today.Year(), today.Month(), today.Day(), 0, 0, 0, 0, h.loc).AddDate(0, 0, -days)
 	for d := range days {
@@ -108,43 +123,11 @@ func (h *historian) day(day time.Time, n int) error {
 	at := func(hour, min int) time.Time {
 		return day.Add(time.Duration(hour)*time.Hour + time.Duration(min)*time.Minute)
 	}
-	// Morning deliveries: whatever is short for the next two days.
-	for i, dv := range deliveries {
-		it := h.items[dv.item]
-		need := forkline.QuantityFromMicros(0, it.BaseUnit)
-		for _, r := range recipes {
-			for _, in := range r.inputs {
-				if in[0] == dv.item {
-					need, _ = need.Add(h.qty(in[1]))
-					need, _ = need.Add(h.qty(in[1])) // two days' worth
-				}
-			}
-		}
-		_, short, err := h.s.Inventory.FEFO(h.ctx, inventory.FEFOInput{SiteID: h.site, ItemID: it.ID, Quantity: need, AsOf: at(6, 0)})
-		if err != nil {
-			return err
-		}
-		if short.IsZero() {
-			continue
-		}
-		h.seq++
-		sup := h.sups[dv.supplier]
-		lot := fmt.Sprintf("%s-%02d%03d", sup.Code[4:], day.YearDay()%100, h.seq)
-		res, err := h.s.Inventory.Receive(h.ctx, inventory.ReceiveInput{SiteID: h.site, ItemID: it.ID, SupplierID: sup.ID, SupplierLot: lot,
-			Quantity: h.qty(dv.qty), LocationID: h.locs[dv.loc].ID, DocType: "PO", DocNumber: fmt.Sprintf("45%06d", 1000+h.seq),
-			ReceivedAt: at(6, i*5), Temperature: temperature(it, h.rnd)})
-		if err != nil {
-			return fmt.Errorf("receive %s: %w", dv.item, err)
-		}
-		if res.Lot.Status == inventory.Quarantine {
-			if _, err := h.s.Inventory.ChangeStatus(h.ctx, inventory.StatusInput{LotID: res.Lot.ID, To: inventory.Released,
-				Reason: "incoming inspection passed: temperature, seal and certificate of analysis checked"}); err != nil {
-				return err
-			}
-		}
+	if err := h.receive(day, at(6, 0)); err != nil {
+		return err
 	}
 	// Production: each recipe once a day, inputs picked first-expired-first-out.
-	for i, r := range recipes {
+	for i, r := range products {
 		order := fmt.Sprintf("WO-%s-%d", day.Format("0102"), i+1)
 		t := at(7+2*i, 0)
 		for _, in := range r.inputs {
@@ -164,17 +147,11 @@ func (h *historian) day(day time.Time, n int) error {
 			}
 		}
 		made := h.qty(r.makes)
-		if r.product != "WIP-DOUGH-W" {
+		if r.item != "WIP-DOUGH-W" {
 			// Yield varies a little from batch to batch.
 			made = forkline.QuantityFromMicros(made.Micros()*int64(95+h.rnd.IntN(6))/100/1_000_000*1_000_000, made.Unit)
 		}
-		loc := "FG-1"
-		if r.product == "WIP-DOUGH-W" {
-			loc = "L1-SIDE"
-		} else if h.items[r.product].Condition == plant.Chilled {
-			loc = "COOL-1"
-		}
-		if _, err := h.s.Inventory.Produce(h.ctx, inventory.ProduceInput{SiteID: h.site, ItemID: h.items[r.product].ID, LocationID: h.locs[loc].ID,
+		if _, err := h.s.Inventory.Produce(h.ctx, inventory.ProduceInput{SiteID: h.site, ItemID: h.items[r.item].ID, LocationID: h.outputLocation(r.item),
 			Quantity: made, OrderRef: order, LineID: h.lines[r.line].ID, ProducedAt: t.Add(90 * time.Minute)}); err != nil {
 			return fmt.Errorf("%s produce: %w", order, err)
 		}
@@ -201,6 +178,60 @@ func (h *historian) day(day time.Time, n int) error {
 		}
 	}
 	return nil
+}
+
+// receive books the deliveries of day, from start at five-minute
+// intervals: whatever is short for the next two days' production, inspected
+// and released when the item is inspected on receipt.
+func (h *historian) receive(day, start time.Time) error {
+	for i, dv := range deliveries {
+		it := h.items[dv.item]
+		need := forkline.QuantityFromMicros(0, it.BaseUnit)
+		for _, r := range products {
+			for _, in := range r.inputs {
+				if in[0] == dv.item {
+					need, _ = need.Add(h.qty(in[1]))
+					need, _ = need.Add(h.qty(in[1])) // two days' worth
+				}
+			}
+		}
+		_, short, err := h.s.Inventory.FEFO(h.ctx, inventory.FEFOInput{SiteID: h.site, ItemID: it.ID, Quantity: need, AsOf: start})
+		if err != nil {
+			return err
+		}
+		if short.IsZero() {
+			continue
+		}
+		h.seq++
+		sup := h.sups[dv.supplier]
+		lot := fmt.Sprintf("%s-%02d%03d", sup.Code[4:], day.YearDay()%100, h.seq)
+		res, err := h.s.Inventory.Receive(h.ctx, inventory.ReceiveInput{SiteID: h.site, ItemID: it.ID, SupplierID: sup.ID, SupplierLot: lot,
+			Quantity: h.qty(dv.qty), LocationID: h.locs[dv.loc].ID, DocType: "PO", DocNumber: fmt.Sprintf("45%06d", 1000+h.seq),
+			ReceivedAt: start.Add(time.Duration(i) * 5 * time.Minute), Temperature: temperature(it, h.rnd)})
+		if err != nil {
+			return fmt.Errorf("receive %s: %w", dv.item, err)
+		}
+		if res.Lot.Status == inventory.Quarantine {
+			if _, err := h.s.Inventory.ChangeStatus(h.ctx, inventory.StatusInput{LotID: res.Lot.ID, To: inventory.Released,
+				Reason: "incoming inspection passed: temperature, seal and certificate of analysis checked"}); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// outputLocation is where a product goes when it is made: dough to the
+// line-side rack, chilled products to the cooler, the rest to the finished
+// goods store.
+func (h *historian) outputLocation(item string) forkline.ID {
+	loc := "FG-1"
+	if h.items[item].Kind == plant.WIP {
+		loc = "L1-SIDE"
+	} else if h.items[item].Condition == plant.Chilled {
+		loc = "COOL-1"
+	}
+	return h.locs[loc].ID
 }
 
 // temperature is a plausible receiving temperature for chilled goods.

@@ -1,6 +1,7 @@
-// Package simulator is the demo food plant: master data, users and (in later
-// work) a live simulation of lines, operators and quality checks, all driven
-// through the same services that a real plant uses.
+// Package simulator is the demo food plant: master data, users, weeks of
+// ledger history, approved recipes and production orders in every state
+// (and, in later work, a live simulation of lines, operators and quality
+// checks), all driven through the same services that a real plant uses.
 package simulator
 
 import (
@@ -11,20 +12,36 @@ import (
 	"github.com/forkline/forkline/internal/auth"
 	"github.com/forkline/forkline/internal/inventory"
 	"github.com/forkline/forkline/internal/plant"
+	"github.com/forkline/forkline/internal/production"
+	"github.com/forkline/forkline/internal/recipe"
 )
 
 // The demo sign-in.
 const (
 	DemoUser     = "admin"
 	DemoPassword = "forkline-demo"
-	OtherUsers   = "qa.lead (quality), sup.maria (supervisor), op.sam (operator), tech.lee (maintenance), plan.ana (planner), auditor (auditor)"
+	OtherUsers   = "qa.lead (quality), sup.maria (supervisor), op.sam (operator; badge " + OperatorBadge + ", PIN " + OperatorPIN + " at the terminal), tech.lee (maintenance), plan.ana (planner), auditor (auditor)"
 )
 
-// Services is what the seeder drives.
+// The demo operator's badge sign-in on the shared tablets of the operator terminal.
+const (
+	OperatorBadge = "1001" // op.sam
+	OperatorPIN   = "2468"
+)
+
+// Services is what the seeder drives. Inventory, Recipes and Production
+// are optional: without Inventory the demo has master data and users only,
+// without Recipes and Production it has no recipes and orders.
+//
+// Recipes and Production must re-authenticate signers the way cmd wires
+// them, with Auth (auth.Service.Reauthenticate): the signatures of the demo
+// are made by qa.lead re-entering DemoPassword, see Seed.
 type Services struct {
-	Plant     *plant.Service
-	Auth      *auth.Service
-	Inventory *inventory.Service
+	Plant      *plant.Service
+	Auth       *auth.Service
+	Inventory  *inventory.Service
+	Recipes    *recipe.Service
+	Production *production.Service
 }
 
 func rec(site forkline.ID, code, name string) plant.Record {
@@ -50,8 +67,20 @@ func q(s string) forkline.Quantity {
 // with peanut and sesame allergens to manage) and Riverside Dairy, with
 // their areas, lines, equipment, locations, items, suppliers, customers and
 // users, then (when Inventory is set) weeks of receiving, production and
-// shipping history. ctx must carry the system actor; history ends the day
-// before now.
+// shipping history, ending the day before now, and (when Recipes and
+// Production are set too) today's deliveries, approved recipes and
+// production orders in every state (see floor.go).
+//
+// ctx must carry the system actor: master data, users and the ledger
+// history are booked by the system. The recipes and orders are played by
+// the demo's people, each acting with their own actor and role, as after
+// signing in: plan.ana plans, releases, cancels and closes orders, op.sam
+// runs them at the line, sup.maria puts one on hold, and qa.lead writes and
+// approves the recipes, closes a deviation and releases batches. The system
+// actor cannot sign (a signature belongs to a person), so every signature
+// is made as a person makes it at a screen: the call runs as qa.lead and
+// re-enters DemoPassword, which the services' Signer (auth's
+// Reauthenticate) checks; the signatures then verify like any other.
 func Seed(ctx context.Context, s Services, now time.Time) (err error) {
 	defer func() {
 		if v := recover(); v != nil {
@@ -155,6 +184,7 @@ func Seed(ctx context.Context, s Services, now time.Time) (err error) {
 		must(p.Customers.Create(ctx, c, why))
 	}
 
+	people := map[string]forkline.Actor{}
 	for _, u := range []struct {
 		name, display string
 		grants        []forkline.Grant
@@ -169,16 +199,43 @@ func Seed(ctx context.Context, s Services, now time.Time) (err error) {
 	} {
 		user := must(s.Auth.CreateUser(ctx, u.name, u.display, DemoPassword))
 		for _, g := range u.grants {
-			must(s.Auth.SetRole(ctx, user.ID, g, true, why, func(context.Context, forkline.ID) bool { return true }))
+			user = must(s.Auth.SetRole(ctx, user.ID, g, true, why, func(context.Context, forkline.ID) bool { return true }))
 		}
+		people[u.name] = user.Actor()
 	}
+	must(s.Auth.SetBadge(ctx, people["op.sam"].ID, OperatorBadge, OperatorPIN, "badge for the shared tablets of the lines"))
 	if s.Inventory == nil {
 		return nil
 	}
-	if err := History(ctx, s, "SPR", HistoryDays, now); err != nil {
+	h, err := newHistorian(ctx, s, "SPR")
+	if err != nil {
 		return err
 	}
-	return demoEvents(ctx, s, spr.ID)
+	var fl *floor
+	var recipes <-chan error
+	if s.Recipes != nil && s.Production != nil {
+		// qa.lead writes and signs the recipes while the history is booked:
+		// each signature checks her password (argon2id), which keeps a core
+		// busy, while the history mostly waits for the database.
+		fl = newFloor(h, people, now)
+		recipes = fl.approveRecipesAsync()
+	}
+	herr := h.run(HistoryDays, now)
+	if recipes != nil {
+		if err := <-recipes; err != nil {
+			return err
+		}
+	}
+	if herr != nil {
+		return herr
+	}
+	if err := demoEvents(ctx, s, spr.ID); err != nil {
+		return err
+	}
+	if fl == nil {
+		return nil
+	}
+	return fl.run()
 }
 
 // HistoryDays is how many days of plant history the demo starts with.
