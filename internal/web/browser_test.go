@@ -124,6 +124,14 @@ func (b *browser) submit(what, button, waitFor string) {
 	b.do(what, chromedp.Click(chromedp.CSS(button)), chromedp.WaitVisible(chromedp.CSS(waitFor)))
 }
 
+// fresh runs an action that loads a new page, and waits until the new
+// page shows waitFor: an element of the old page does not count.
+func (b *browser) fresh(what string, action chromedp.Action[chromedp.Void], waitFor string) {
+	b.t.Helper()
+	b.do("mark the page", chromedp.Evaluate[chromedp.Void](`document.documentElement.setAttribute("data-old", "")`))
+	b.do(what, action, chromedp.WaitNotPresent(chromedp.CSS("html[data-old]")), chromedp.WaitVisible(chromedp.CSS(waitFor)))
+}
+
 // screenshot saves the whole page as docs/screenshots/<name>.png.
 func (b *browser) screenshot(name string) {
 	b.t.Helper()

@@ -28,6 +28,12 @@ func (ui *UI) uiRoutes() []Route {
 	if ui.cfg.Inventory != nil {
 		rs = append(rs, ui.ledgerRoutes()...)
 	}
+	if ui.cfg.Recipes != nil && ui.cfg.Production != nil {
+		if ui.cfg.Inventory != nil {
+			rs = append(rs, ui.terminalRoutes()...)
+		}
+		rs = append(rs, ui.productionRoutes()...)
+	}
 	for _, k := range ui.kinds {
 		rs = append(rs, k.routes()...)
 	}
@@ -76,6 +82,68 @@ func (ui *UI) ledgerRoutes() []Route {
 		{Method: "POST", Pattern: "/recalls", Perm: recall, Handler: ui.handleRecallStart()},
 		{Method: "GET", Pattern: "/recalls/{id}", Perm: read, Handler: ui.handleRecall()},
 		{Method: "GET", Pattern: "/recalls/{id}/report.csv", Perm: read, Handler: ui.handleRecallCSV()},
+	}
+}
+
+// terminalRoutes are the operator terminal: pages for a 10-inch tablet at
+// the line, used with gloves and a keyboard-wedge scanner. The service
+// checks each command's permission again on the order's own site.
+//
+//	GET  /terminal                        the site's lines: what each runs, what is next
+//	GET  /terminal/lines/{id}             a line's dispatch list: released orders in sequence
+//	GET  /terminal/lines/{id}/events      the line's live state (Server-Sent Events)
+//	POST /terminal/lines/{id}/changeover  record a completed cleaning or changeover
+//	GET  /terminal/orders/{id}            run an order step by step (?step=N, ?step=finish)
+//	POST /terminal/orders/{id}/start      start it on its line
+//	POST /terminal/orders/{id}/add        read a scanned lot, or add material of it
+//	POST /terminal/orders/{id}/readings   record a process parameter value
+//	POST /terminal/orders/{id}/output     book an output lot
+//	POST /terminal/orders/{id}/complete   complete the order
+func (ui *UI) terminalRoutes() []Route {
+	read, exec := forkline.PermProductionRead, forkline.PermProductionExecute
+	return []Route{
+		{Method: "GET", Pattern: "/terminal", Perm: read, Handler: ui.handleTerminal()},
+		{Method: "GET", Pattern: "/terminal/lines/{id}", Perm: read, Handler: ui.handleTerminalLine()},
+		{Method: "GET", Pattern: "/terminal/lines/{id}/events", Perm: read, Handler: ui.handleLineEvents()},
+		{Method: "POST", Pattern: "/terminal/lines/{id}/changeover", Perm: exec, Handler: ui.handleChangeover()},
+		{Method: "GET", Pattern: "/terminal/orders/{id}", Perm: read, Handler: ui.handleTerminalOrder()},
+		{Method: "POST", Pattern: "/terminal/orders/{id}/start", Perm: exec, Handler: ui.handleStart()},
+		{Method: "POST", Pattern: "/terminal/orders/{id}/add", Perm: exec, Handler: ui.handleAdd()},
+		{Method: "POST", Pattern: "/terminal/orders/{id}/readings", Perm: exec, Handler: ui.handleReading()},
+		{Method: "POST", Pattern: "/terminal/orders/{id}/output", Perm: exec, Handler: ui.handleOutput()},
+		{Method: "POST", Pattern: "/terminal/orders/{id}/complete", Perm: exec, Handler: ui.handleComplete()},
+	}
+}
+
+// productionRoutes are the supervisor's and quality's pages: orders,
+// electronic batch records, deviations and recipes. Signatures re-enter
+// the password and state their meaning.
+//
+//	GET  /orders                   the site's orders by state
+//	GET  /orders/{id}              an order: facts, history, the state changes the user may make
+//	POST /orders/{id}/state        release, hold, resume, cancel or close it, with a reason
+//	GET  /orders/{id}/record       its electronic batch record, exceptions first; prints
+//	GET  /orders/{id}/record.pdf   the batch record as PDF
+//	POST /orders/{id}/release      release the batch with an electronic signature
+//	GET  /deviations               the site's deviations, open and critical first
+//	POST /deviations/{id}/close    close a deviation with an electronic signature
+//	GET  /recipes                  the site's recipes and their versions
+//	GET  /recipes/{id}             a version (?version=N): ingredients, steps, parameters, allergens, signature
+//	POST /recipes/{id}/approve     approve its draft with an electronic signature
+func (ui *UI) productionRoutes() []Route {
+	read, plan := forkline.PermProductionRead, forkline.PermProductionPlan
+	return []Route{
+		{Method: "GET", Pattern: "/orders", Perm: read, Handler: ui.handleOrders()},
+		{Method: "GET", Pattern: "/orders/{id}", Perm: read, Handler: ui.handleOrder()},
+		{Method: "POST", Pattern: "/orders/{id}/state", Perm: plan, Handler: ui.handleOrderState()},
+		{Method: "GET", Pattern: "/orders/{id}/record", Perm: read, Handler: ui.handleBatchRecord()},
+		{Method: "GET", Pattern: "/orders/{id}/record.pdf", Perm: read, Handler: ui.handleBatchRecordPDF()},
+		{Method: "POST", Pattern: "/orders/{id}/release", Perm: forkline.PermBatchRelease, Handler: ui.handleBatchRelease()},
+		{Method: "GET", Pattern: "/deviations", Perm: read, Handler: ui.handleDeviations()},
+		{Method: "POST", Pattern: "/deviations/{id}/close", Perm: forkline.PermDeviationClose, Handler: ui.handleDeviationClose()},
+		{Method: "GET", Pattern: "/recipes", Perm: forkline.PermRecipeRead, Handler: ui.handleRecipes()},
+		{Method: "GET", Pattern: "/recipes/{id}", Perm: forkline.PermRecipeRead, Handler: ui.handleRecipe()},
+		{Method: "POST", Pattern: "/recipes/{id}/approve", Perm: forkline.PermRecipeApprove, Handler: ui.handleRecipeApprove()},
 	}
 }
 

@@ -3,18 +3,39 @@ package web
 import (
 	"io/fs"
 	"net/http"
+	"net/url"
 	"strings"
+	"time"
 
 	"github.com/forkline/forkline"
 	"github.com/forkline/forkline/internal/auth"
 )
 
-// loginPage is the sign-in form.
+// loginMethodCookie remembers how a browser last signed in, so that a
+// shared tablet opens the sign-in page on the badge tab.
+const loginMethodCookie = "forkline_login"
+
+// loginPage is the sign-in form: a username and password, or a badge
+// number and PIN for shared tablets.
 type loginPage struct {
 	layout
-	Username string
-	Next     string
-	Error    string
+	Badge       bool // the badge tab is open
+	Username    string
+	BadgeNumber string
+	Next        string
+	Error       string
+	PasswordURL string
+	BadgeURL    string
+	Keys        []string // the PIN keypad, in rows of three
+}
+
+func (ui *UI) loginPage(w http.ResponseWriter, r *http.Request, badge bool, next string) loginPage {
+	q := url.Values{"next": {next}, "method": {"password"}}
+	p := loginPage{layout: ui.bareLayout(w, r, "Sign in"), Badge: badge, Next: next, PasswordURL: "/login?" + q.Encode(),
+		Keys: []string{"1", "2", "3", "4", "5", "6", "7", "8", "9", "clear", "0", "back"}}
+	q.Set("method", "badge")
+	p.BadgeURL = "/login?" + q.Encode()
+	return p
 }
 
 func (ui *UI) handleLoginForm() http.Handler {
@@ -24,7 +45,13 @@ func (ui *UI) handleLoginForm() http.Handler {
 			http.Redirect(w, r, next, http.StatusSeeOther)
 			return
 		}
-		ui.render(w, r, http.StatusOK, "login", loginPage{layout: ui.bareLayout(w, r, "Sign in"), Next: next})
+		badge := r.URL.Query().Get("method") == "badge"
+		if m := r.URL.Query().Get("method"); m == "" {
+			if c, err := r.Cookie(loginMethodCookie); err == nil && c.Value == "badge" {
+				badge = true
+			}
+		}
+		ui.render(w, r, http.StatusOK, "login", ui.loginPage(w, r, badge, next))
 	})
 }
 
@@ -35,21 +62,48 @@ func (ui *UI) handleLogin() http.Handler {
 			ui.fail(w, r, forkline.Errorf(forkline.Invalid, "The form could not be read."))
 			return
 		}
-		username, next := strings.TrimSpace(r.PostForm.Get("username")), safeNext(r.PostForm.Get("next"))
-		secret, _, err := ui.cfg.Auth.Login(r.Context(), username, r.PostForm.Get("password"))
+		f := r.PostForm
+		next, badge := safeNext(f.Get("next")), f.Get("method") == "badge"
+		var secret string
+		var err error
+		p := ui.loginPage(w, r, badge, next)
+		if badge {
+			p.BadgeNumber = strings.TrimSpace(f.Get("badge"))
+			switch {
+			case p.BadgeNumber == "":
+				err = forkline.Errorf(forkline.Invalid, "Scan your badge or type its number.")
+			case f.Get("pin") == "":
+				err = forkline.Errorf(forkline.Invalid, "Enter your PIN.")
+			default:
+				secret, _, err = ui.cfg.Auth.LoginBadge(r.Context(), p.BadgeNumber, f.Get("pin"))
+			}
+			if next == "/" && ui.cfg.Production != nil && ui.cfg.Inventory != nil {
+				next = "/terminal" // a badge signs in at a line
+			}
+		} else {
+			p.Username = strings.TrimSpace(f.Get("username"))
+			secret, _, err = ui.cfg.Auth.Login(r.Context(), p.Username, f.Get("password"))
+		}
 		if err != nil {
 			if forkline.ErrorCode(err) == forkline.Internal {
 				ui.cfg.Logger.ErrorContext(r.Context(), "sign in", "err", err)
 			}
-			p := loginPage{layout: ui.bareLayout(w, r, "Sign in"), Username: username, Next: next, Error: forkline.ErrorMessage(err)}
+			p.Error = forkline.ErrorMessage(err)
 			ui.render(w, r, status(forkline.ErrorCode(err)), "login", p)
 			return
 		}
+		method := "password"
+		if badge {
+			method = "badge"
+		}
+		http.SetCookie(w, ui.cookie(loginMethodCookie, method, 365*24*time.Hour))
 		http.SetCookie(w, ui.cookie(auth.SessionCookie, secret, auth.SessionTTL))
 		http.Redirect(w, r, next, http.StatusSeeOther)
 	})
 }
 
+// handleLogout signs out. From the operator terminal ("Switch user") the
+// next person signs in with their badge and comes back to the same page.
 func (ui *UI) handleLogout() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if c, err := r.Cookie(auth.SessionCookie); err == nil && c.Value != "" {
@@ -59,7 +113,11 @@ func (ui *UI) handleLogout() http.Handler {
 			}
 		}
 		http.SetCookie(w, ui.cookie(auth.SessionCookie, "", 0))
-		ui.redirect(w, r, "/login", "You are signed out.")
+		to := "/login"
+		if r.ParseForm() == nil && r.PostForm.Get("next") != "" {
+			to = "/login?" + url.Values{"next": {safeNext(r.PostForm.Get("next"))}, "method": {"badge"}}.Encode()
+		}
+		ui.redirect(w, r, to, "You are signed out.")
 	})
 }
 

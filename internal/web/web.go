@@ -21,6 +21,8 @@ import (
 	"github.com/forkline/forkline/internal/auth"
 	"github.com/forkline/forkline/internal/inventory"
 	"github.com/forkline/forkline/internal/plant"
+	"github.com/forkline/forkline/internal/production"
+	"github.com/forkline/forkline/internal/recipe"
 )
 
 //go:embed templates
@@ -43,8 +45,17 @@ type Config struct {
 	Audit  *audit.Service
 	// Inventory is the material ledger; nil leaves out its pages.
 	Inventory *inventory.Service
-	Now       func() time.Time
-	Secure    bool // mark cookies Secure: set when the server is reached over HTTPS
+	// Recipes and Production are the master recipes and the production
+	// orders; nil leaves out their pages. The operator terminal needs both
+	// and the ledger.
+	Recipes    *recipe.Service
+	Production *production.Service
+	Now        func() time.Time
+	Secure     bool // mark cookies Secure: set when the server is reached over HTTPS
+	// LivePoll is how often an open live page checks its line for changes
+	// made outside this UI (the API, machines); 0 means every 2 seconds.
+	// Changes made through the UI are pushed at once.
+	LivePoll time.Duration
 }
 
 // UI is the browser interface.
@@ -56,6 +67,7 @@ type UI struct {
 	version map[string]string // static file name -> content hash, for cache busting
 	routes  []Route
 	mux     *http.ServeMux
+	live    *liveHub
 }
 
 // New builds the UI and registers every route.
@@ -66,7 +78,10 @@ func New(cfg Config) *UI {
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
-	ui := &UI{cfg: cfg, mux: http.NewServeMux(), version: map[string]string{}}
+	if cfg.LivePoll <= 0 {
+		cfg.LivePoll = 2 * time.Second
+	}
+	ui := &UI{cfg: cfg, mux: http.NewServeMux(), version: map[string]string{}, live: newLiveHub()}
 	ui.static, _ = fs.Sub(staticFiles, "static")
 	entries, _ := fs.ReadDir(ui.static, ".")
 	for _, e := range entries {
@@ -133,7 +148,11 @@ func (ui *UI) toLogin(w http.ResponseWriter, r *http.Request) {
 			next = ref.RequestURI()
 		}
 	}
-	http.Redirect(w, r, "/login?next="+url.QueryEscape(safeNext(next)), http.StatusSeeOther)
+	to := "/login?next=" + url.QueryEscape(safeNext(next))
+	if strings.HasPrefix(next, "/terminal") {
+		to += "&method=badge" // the operator terminal runs on shared tablets
+	}
+	http.Redirect(w, r, to, http.StatusSeeOther)
 }
 
 // safeNext returns next if it is a path on this server, else "/", so the
@@ -226,9 +245,15 @@ func (ui *UI) cookie(name, value string, maxAge time.Duration) *http.Cookie {
 
 // flash is a message for the page after a redirect.
 type flash struct {
-	Kind string // "ok" or "error"
+	Kind string // "ok", "error", "warn" (needs attention) or "danger" (a critical alert)
 	Msg  string
 }
+
+// flashKinds are the kinds of flash message, with their alert style.
+var flashKinds = map[string]string{"ok": "alert-ok", "error": "alert-error", "warn": "alert-warn", "danger": "alert-danger"}
+
+// Class returns the flash's alert style.
+func (f flash) Class() string { return flashKinds[f.Kind] }
 
 // setFlash keeps a message for the next page the browser shows.
 func (ui *UI) setFlash(w http.ResponseWriter, kind, msg string) {
@@ -236,8 +261,13 @@ func (ui *UI) setFlash(w http.ResponseWriter, kind, msg string) {
 	http.SetCookie(w, ui.cookie(flashCookie, v, time.Minute))
 }
 
-// takeFlash returns the waiting message, if any, and forgets it.
+// takeFlash returns the waiting message, if any, and forgets it. A live
+// page fetching itself again in the background leaves it for the page the
+// browser shows next.
 func (ui *UI) takeFlash(w http.ResponseWriter, r *http.Request) *flash {
+	if r.Header.Get(liveHeader) != "" {
+		return nil
+	}
 	c, err := r.Cookie(flashCookie)
 	if err != nil {
 		return nil
@@ -245,7 +275,7 @@ func (ui *UI) takeFlash(w http.ResponseWriter, r *http.Request) *flash {
 	http.SetCookie(w, ui.cookie(flashCookie, "", 0))
 	b, err := base64.RawURLEncoding.DecodeString(c.Value)
 	kind, msg, ok := strings.Cut(string(b), "\x00")
-	if err != nil || !ok || (kind != "ok" && kind != "error") {
+	if _, known := flashKinds[kind]; err != nil || !ok || !known {
 		return nil
 	}
 	return &flash{Kind: kind, Msg: msg}
@@ -264,6 +294,20 @@ func (ui *UI) redirect(w http.ResponseWriter, r *http.Request, to, msg string) {
 type layout struct {
 	Title    string
 	Bare     bool // no navigation: the sign-in page, or pages for visitors
+	Terminal bool // the operator terminal: full width, large targets, no side navigation
+	Home     string
+	Heading  string // the terminal's bar: what it shows (a line, an order)
+	BackURL  string // the terminal's bar: one level up
+	BackText string
+	// Refresh reloads a page every so many seconds when JavaScript is off;
+	// with it, the page updates live instead.
+	Refresh int
+	// LiveSrc is the stream of Server-Sent Events the page listens to, and
+	// LiveVersion the state of the line the page was drawn from.
+	LiveSrc, LiveVersion string
+	// LiveKey is the shape of the page (an order's state): when it
+	// changes, a live page reloads rather than swapping its parts.
+	LiveKey  string
 	User     string
 	Nav      []navLink
 	Sites    []siteOption
@@ -309,6 +353,19 @@ func (ui *UI) layout(w http.ResponseWriter, r *http.Request, v visit, title stri
 			}
 			l.Nav = append(l.Nav, link)
 		}
+	}
+	if ui.cfg.Production != nil && ui.cfg.Recipes != nil {
+		var links []navLink
+		if ui.cfg.Inventory != nil && v.actor.CanAnywhere(forkline.PermProductionRead) {
+			links = append(links, navLink{Label: "Operator terminal", URL: "/terminal"})
+		}
+		if v.actor.CanAnywhere(forkline.PermProductionRead) {
+			links = append(links, navLink{Label: "Orders", URL: "/orders"}, navLink{Label: "Deviations", URL: "/deviations"})
+		}
+		if v.actor.CanAnywhere(forkline.PermRecipeRead) {
+			links = append(links, navLink{Label: "Recipes", URL: "/recipes"})
+		}
+		section("Production", links)
 	}
 	if ui.cfg.Inventory != nil {
 		var links []navLink

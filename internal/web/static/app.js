@@ -18,10 +18,11 @@
 
   // One tap sends a form once, even on a slow network.
   document.querySelectorAll("form[method=post]").forEach(function (f) {
-    f.addEventListener("submit", function () {
-      f.querySelectorAll("button[type=submit]").forEach(function (b) {
-        setTimeout(function () { b.disabled = true; }, 0);
-      });
+    f.addEventListener("submit", function (e) {
+      setTimeout(function () {
+        if (e.defaultPrevented) return;
+        f.querySelectorAll("button[type=submit]").forEach(function (b) { b.disabled = true; });
+      }, 0);
     });
   });
   window.addEventListener("pageshow", function () {
@@ -58,4 +59,101 @@
       }
     });
   });
+
+  // Badge sign-in: a badge reader types the number and presses Enter,
+  // which moves on to the PIN rather than sending the form half filled.
+  document.querySelectorAll("input[data-next]").forEach(function (i) {
+    var next = document.getElementById(i.getAttribute("data-next"));
+    if (!next || !i.form) return;
+    i.form.addEventListener("submit", function (e) {
+      if (i.value !== "" && next.value === "") {
+        e.preventDefault();
+        next.focus();
+      }
+    });
+  });
+
+  // The PIN keypad, for gloved fingers: each key types into the PIN field.
+  document.querySelectorAll("[data-keypad]").forEach(function (pad) {
+    var field = document.getElementById(pad.getAttribute("data-keypad"));
+    if (!field) return;
+    pad.addEventListener("click", function (e) {
+      var b = e.target.closest("button[data-key]");
+      if (!b) return;
+      var k = b.getAttribute("data-key");
+      if (k === "clear") field.value = "";
+      else if (k === "back") field.value = field.value.slice(0, -1);
+      else if (field.value.length < 8) field.value += k;
+    });
+  });
+
+  // Live pages: the server streams the state of the page's line; when it
+  // changes, the page fetches itself again and swaps its live parts
+  // (data-live), leaving the forms and what is typed in them alone. When
+  // the page's shape changes (an order starts or completes), it reloads,
+  // unless someone is typing.
+  var body = document.body;
+  var src = body.getAttribute("data-live-src");
+  if (src && window.EventSource && window.fetch && window.DOMParser) {
+    var status = document.getElementById("live-status");
+    var busy = false, again = false, leaving = false;
+    // Once the page is being left (a form sent, a link followed), it no
+    // longer updates: a reload now would cancel where the user is going.
+    var leave = function () { leaving = true; es.close(); };
+    document.addEventListener("submit", function (e) {
+      setTimeout(function () { if (!e.defaultPrevented) leave(); }, 0);
+    });
+    window.addEventListener("beforeunload", leave);
+    var typing = function () {
+      var a = document.activeElement;
+      return a && (a.tagName === "INPUT" || a.tagName === "TEXTAREA") && a.value !== "";
+    };
+    var refresh = function () {
+      if (leaving) return;
+      if (busy) { again = true; return; }
+      busy = true;
+      fetch(window.location.href, { headers: { "X-Forkline-Live": "1" }, credentials: "same-origin" })
+        .then(function (r) { return r.ok ? r.text() : Promise.reject(r.status); })
+        .then(function (html) {
+          if (leaving) return;
+          var doc = new DOMParser().parseFromString(html, "text/html");
+          var fresh = doc.body;
+          if (fresh.getAttribute("data-live-key") !== body.getAttribute("data-live-key") && !typing()) {
+            window.location.reload();
+            return;
+          }
+          document.querySelectorAll("[data-live][id]").forEach(function (el) {
+            var n = doc.getElementById(el.id);
+            if (n && n.innerHTML !== el.innerHTML) {
+              el.innerHTML = n.innerHTML;
+              el.className = n.className;
+              el.classList.add("live-updated");
+              setTimeout(function () { el.classList.remove("live-updated"); }, 1600);
+            }
+          });
+          body.setAttribute("data-live-version", fresh.getAttribute("data-live-version") || "");
+        })
+        .catch(function () {})
+        .then(function () {
+          busy = false;
+          if (again) { again = false; refresh(); }
+        });
+    };
+    var es = new EventSource(src);
+    es.addEventListener("open", function () {
+      if (status) { status.hidden = false; status.textContent = "Live"; status.classList.remove("is-off"); }
+    });
+    es.addEventListener("error", function () {
+      if (status) { status.hidden = false; status.textContent = "Reconnecting"; status.classList.add("is-off"); }
+    });
+    es.addEventListener("line", function (e) {
+      var v = "";
+      try { v = JSON.parse(e.data).version; } catch (err) { return; }
+      if (v && v !== body.getAttribute("data-live-version")) {
+        body.setAttribute("data-live-version", v);
+        refresh();
+      }
+    });
+    window.addEventListener("pagehide", function () { es.close(); });
+  }
 })();
