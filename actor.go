@@ -58,6 +58,11 @@ const (
 	PermProductionOverride Permission = "production.override" // accept a quantity outside tolerance or a lot out of FEFO order, with a reason
 	PermBatchRelease       Permission = "batch.release"       // release a batch record with an electronic signature
 	PermDeviationClose     Permission = "deviation.close"     // close a deviation with an electronic signature
+
+	PermMachineRead      Permission = "machine.read"      // see equipment states, counts, process values, OEE and downtime
+	PermMachineIngest    Permission = "machine.ingest"    // send machine samples (HTTP batch ingest); for API tokens of machines and gateways
+	PermMachineConfigure Permission = "machine.configure" // map tags to equipment, edit shift calendars, rates and downtime reason codes
+	PermDowntimeClassify Permission = "downtime.classify" // give an unplanned stop its reason
 )
 
 // Permissions lists every permission in a stable order.
@@ -65,21 +70,22 @@ func Permissions() []Permission {
 	return []Permission{PermMasterRead, PermMasterWrite, PermSupplierApprove, PermAuditRead, PermUsersManage, PermTokensManage,
 		PermInventoryRead, PermInventoryWrite, PermLotHold, PermLotRelease, PermRecall,
 		PermRecipeRead, PermRecipeWrite, PermRecipeApprove, PermProductionRead, PermProductionPlan, PermProductionExecute,
-		PermProductionOverride, PermBatchRelease, PermDeviationClose}
+		PermProductionOverride, PermBatchRelease, PermDeviationClose,
+		PermMachineRead, PermMachineIngest, PermMachineConfigure, PermDowntimeClassify}
 }
 
 // rolePermissions is the access matrix. It is the one place that says which
 // role may do what; docs/api.md prints it.
 var rolePermissions = map[Role][]Permission{
-	RoleOperator:    {PermMasterRead, PermInventoryRead, PermInventoryWrite, PermRecipeRead, PermProductionRead, PermProductionExecute},
-	RoleSupervisor:  {PermMasterRead, PermInventoryRead, PermInventoryWrite, PermLotHold, PermRecipeRead, PermProductionRead, PermProductionPlan, PermProductionExecute, PermProductionOverride},
-	RoleQuality:     {PermMasterRead, PermMasterWrite, PermSupplierApprove, PermAuditRead, PermInventoryRead, PermInventoryWrite, PermLotHold, PermLotRelease, PermRecall, PermRecipeRead, PermRecipeWrite, PermRecipeApprove, PermProductionRead, PermBatchRelease, PermDeviationClose},
-	RoleMaintenance: {PermMasterRead, PermInventoryRead, PermProductionRead},
-	RolePlanner:     {PermMasterRead, PermMasterWrite, PermInventoryRead, PermRecipeRead, PermProductionRead, PermProductionPlan},
-	RoleManager:     {PermMasterRead, PermMasterWrite, PermAuditRead, PermInventoryRead, PermLotHold, PermRecall, PermRecipeRead, PermRecipeWrite, PermProductionRead, PermProductionPlan},
-	RoleAdmin:       {PermMasterRead, PermMasterWrite, PermAuditRead, PermUsersManage, PermTokensManage, PermInventoryRead, PermRecipeRead, PermProductionRead},
-	RoleAuditor:     {PermMasterRead, PermAuditRead, PermInventoryRead, PermRecipeRead, PermProductionRead},
-	RoleIntegration: {PermMasterRead, PermMasterWrite, PermInventoryRead, PermInventoryWrite, PermRecipeRead, PermProductionRead, PermProductionPlan},
+	RoleOperator:    {PermMasterRead, PermInventoryRead, PermInventoryWrite, PermRecipeRead, PermProductionRead, PermProductionExecute, PermMachineRead, PermDowntimeClassify},
+	RoleSupervisor:  {PermMasterRead, PermInventoryRead, PermInventoryWrite, PermLotHold, PermRecipeRead, PermProductionRead, PermProductionPlan, PermProductionExecute, PermProductionOverride, PermMachineRead, PermDowntimeClassify},
+	RoleQuality:     {PermMasterRead, PermMasterWrite, PermSupplierApprove, PermAuditRead, PermInventoryRead, PermInventoryWrite, PermLotHold, PermLotRelease, PermRecall, PermRecipeRead, PermRecipeWrite, PermRecipeApprove, PermProductionRead, PermBatchRelease, PermDeviationClose, PermMachineRead},
+	RoleMaintenance: {PermMasterRead, PermInventoryRead, PermProductionRead, PermMachineRead, PermMachineConfigure, PermDowntimeClassify},
+	RolePlanner:     {PermMasterRead, PermMasterWrite, PermInventoryRead, PermRecipeRead, PermProductionRead, PermProductionPlan, PermMachineRead},
+	RoleManager:     {PermMasterRead, PermMasterWrite, PermAuditRead, PermInventoryRead, PermLotHold, PermRecall, PermRecipeRead, PermRecipeWrite, PermProductionRead, PermProductionPlan, PermMachineRead, PermMachineConfigure},
+	RoleAdmin:       {PermMasterRead, PermMasterWrite, PermAuditRead, PermUsersManage, PermTokensManage, PermInventoryRead, PermRecipeRead, PermProductionRead, PermMachineRead, PermMachineConfigure},
+	RoleAuditor:     {PermMasterRead, PermAuditRead, PermInventoryRead, PermRecipeRead, PermProductionRead, PermMachineRead},
+	RoleIntegration: {PermMasterRead, PermMasterWrite, PermInventoryRead, PermInventoryWrite, PermRecipeRead, PermProductionRead, PermProductionPlan, PermMachineRead, PermMachineIngest},
 }
 
 // Has reports whether role r carries permission p.

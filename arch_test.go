@@ -25,11 +25,11 @@ var (
 	// platform packages serve every capability; they import only forkline.
 	platform = []string{"audit", "gs1"}
 	// capabilities import forkline and platform packages, never each other.
-	capabilities = []string{"auth", "plant", "inventory", "recipe", "production"}
+	capabilities = []string{"auth", "plant", "inventory", "recipe", "production", "monitoring", "performance"}
 	// adapters import capabilities, never each other, with the exceptions below.
-	adapters = []string{"sqlstore", "sqlite", "postgres", "httpapi", "web", "simulator", "fsma204", "b2mml"}
+	adapters = []string{"sqlstore", "sqlite", "postgres", "httpapi", "web", "simulator", "fsma204", "b2mml", "sparkplug", "mqtt", "opcua"}
 	// allowed adapter-to-adapter imports: the storage adapter opens its two engines.
-	adapterExceptions = map[string][]string{"sqlstore": {"sqlite", "postgres"}}
+	adapterExceptions = map[string][]string{"sqlstore": {"sqlite", "postgres"}, "mqtt": {"sparkplug"}, "simulator": {"sparkplug", "mqtt"}}
 	// test support: may import anything but cmd.
 	testSupport = []string{"storetest"}
 	// third-party modules a capability may use for its own logic.
