@@ -356,3 +356,57 @@ type Store interface {
 	// Classify gives an interval its reason and audits it.
 	Classify(ctx context.Context, interval forkline.ID, reason forkline.ID, note string) (Interval, error)
 }
+
+// Shift is one shift of a site's calendar, in the site's time zone. A shift
+// may cross midnight (Start 22:00, Length 8h); on the days daylight saving
+// time changes it is an hour shorter or longer, as the clock on the wall.
+type Shift struct {
+	ID       forkline.ID
+	SiteID   forkline.ID
+	Name     string         // "Early", "Late", "Night"
+	Start    time.Duration  // after local midnight, a whole number of minutes
+	Length   time.Duration  // up to 24h
+	Weekdays []time.Weekday // the days the shift starts on; empty: every day
+	Active   bool
+	Version  int
+}
+
+// Validate checks a shift on its own.
+func (s Shift) Validate() error {
+	var p forkline.Problems
+	p.Required("siteId", s.SiteID)
+	p.Required("name", s.Name)
+	p.MaxLen("name", s.Name, 100)
+	if s.Start < 0 || s.Start >= 24*time.Hour || s.Start%time.Minute != 0 {
+		p.Add("start", "time_of_day", "start must be a time of day in whole minutes, e.g. 06:00")
+	}
+	if s.Length <= 0 || s.Length > 24*time.Hour || s.Length%time.Minute != 0 {
+		p.Add("length", "range", "length must be whole minutes, more than 0 and at most 24 hours")
+	}
+	for _, d := range s.Weekdays {
+		if d < time.Sunday || d > time.Saturday {
+			p.Add("weekdays", "weekday", "weekdays must be days of the week")
+		}
+	}
+	return p.Err("The shift is not valid.")
+}
+
+// Rate is how fast an equipment is meant to make an item: the planned run
+// time per unit (ISO 22400-2 PRI). ItemID zero is the equipment's default.
+type Rate struct {
+	EquipmentID forkline.ID
+	ItemID      forkline.ID
+	PerUnit     time.Duration
+}
+
+// ConfigStore keeps the settings OEE reports need.
+type ConfigStore interface {
+	// Shifts returns a site's shifts, active or not.
+	Shifts(ctx context.Context, site forkline.ID) ([]Shift, error)
+	// SaveShift creates or changes a shift and audits it.
+	SaveShift(ctx context.Context, s Shift) (Shift, error)
+	// Rates returns the rates of the equipment.
+	Rates(ctx context.Context, equipment []forkline.ID) ([]Rate, error)
+	// SaveRate sets or replaces a rate and audits it; PerUnit 0 removes it.
+	SaveRate(ctx context.Context, r Rate) error
+}
