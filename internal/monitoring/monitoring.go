@@ -336,6 +336,8 @@ type Store interface {
 	// Write books a batch in one transaction.
 	Write(ctx context.Context, b Batch) error
 
+	// Interval returns one interval; NotFound when there is none.
+	Interval(ctx context.Context, id forkline.ID) (Interval, error)
 	// Intervals returns the intervals of the equipment that overlap r, by start.
 	Intervals(ctx context.Context, equipment []forkline.ID, r Range) ([]Interval, error)
 	// Counts returns the minutes of the equipment in r, by minute.
