@@ -130,6 +130,8 @@ func schemaRef(t reflect.Type, schemas map[string]any) map[string]any {
 	return schemaOf(t, schemas)
 }
 
+var rawMessageType = reflect.TypeFor[json.RawMessage]()
+
 func schemaOf(t reflect.Type, schemas map[string]any) map[string]any {
 	if t == timeType {
 		return map[string]any{"type": "string", "format": "date-time"}
@@ -146,7 +148,12 @@ func schemaOf(t reflect.Type, schemas map[string]any) map[string]any {
 		return map[string]any{"type": "boolean"}
 	case reflect.Int, reflect.Int64, reflect.Int32:
 		return map[string]any{"type": "integer"}
+	case reflect.Float64, reflect.Float32:
+		return map[string]any{"type": "number"}
 	case reflect.Slice:
+		if t == rawMessageType {
+			return map[string]any{"type": []string{"number", "boolean", "string", "null"}}
+		}
 		return map[string]any{"type": "array", "items": schemaRef(t.Elem(), schemas)}
 	case reflect.Map:
 		return map[string]any{"type": "object", "additionalProperties": schemaRef(t.Elem(), schemas)}

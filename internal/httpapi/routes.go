@@ -110,6 +110,7 @@ func (s *Server) apiRoutes() []Route {
 		Route{Method: "GET", Pattern: "/api/v1/orders/{id}/batch-record/verify", Perm: prodRead, Tag: "production", Summary: "Check that the batch record still hashes to what its release signature is bound to", Response: releaseCheckJSON{}, Handler: s.handleReleaseVerify()},
 		Route{Method: "POST", Pattern: "/api/v1/deviations/{id}/close", Perm: forkline.PermDeviationClose, Tag: "production", Summary: "Close a deviation with an electronic signature and the reason", Request: closeDeviationJSON{}, Response: deviationJSON{}, Handler: s.handleDeviationClose()},
 	)
+	rs = append(rs, s.machineRoutes()...)
 	for i := range rs {
 		if rs[i].Status == 0 {
 			rs[i].Status = http.StatusOK

@@ -11,6 +11,7 @@ import (
 	"github.com/forkline/forkline/internal/audit"
 	"github.com/forkline/forkline/internal/auth"
 	"github.com/forkline/forkline/internal/inventory"
+	"github.com/forkline/forkline/internal/monitoring"
 	"github.com/forkline/forkline/internal/plant"
 	"github.com/forkline/forkline/internal/production"
 	"github.com/forkline/forkline/internal/recipe"
@@ -34,10 +35,12 @@ type Config struct {
 	// Production plans and runs production orders.
 	Production *production.Service
 	// B2MML reads ERP schedules and writes order performance in ISA-95 B2MML.
-	B2MML   B2MML
-	Ready   func(context.Context) error // for /readyz: the database answers
-	Now     func() time.Time
-	Version string
+	B2MML B2MML
+	// Monitoring takes machine data and answers what the machines did; nil for no machine-data routes.
+	Monitoring *monitoring.Service
+	Ready      func(context.Context) error // for /readyz: the database answers
+	Now        func() time.Time
+	Version    string
 	// UI serves every path outside /api/v1 and the operational endpoints; nil for none.
 	UI http.Handler
 }

@@ -30,6 +30,7 @@ type Pipeline struct {
 
 	queue  chan *request
 	reload atomic.Bool
+	sites  atomic.Pointer[map[string]forkline.ID] // address -> site, for any goroutine
 
 	// owned by the loop
 	tags  map[string]Tag
@@ -122,6 +123,17 @@ func (p *Pipeline) Ingest(ctx context.Context, samples []Sample) error {
 	}
 }
 
+// SiteOf returns the site of the equipment an address is mapped to, and
+// false when no active mapping takes it (or the pipeline has not loaded).
+func (p *Pipeline) SiteOf(address string) (forkline.ID, bool) {
+	m := p.sites.Load()
+	if m == nil {
+		return "", false
+	}
+	site, ok := (*m)[address]
+	return site, ok
+}
+
 // Reload makes the pipeline read the tag mappings again before its next
 // batch. Call it after a mapping changed.
 func (p *Pipeline) Reload() { p.reload.Store(true) }
@@ -178,11 +190,14 @@ func (p *Pipeline) load(ctx context.Context) error {
 		return err
 	}
 	p.tags = make(map[string]Tag, len(tags))
+	sites := make(map[string]forkline.ID, len(tags))
 	for _, t := range tags {
 		if t.Active {
 			p.tags[t.Address] = t
+			sites[t.Address] = t.SiteID
 		}
 	}
+	p.sites.Store(&sites)
 	if p.marks == nil {
 		marks, err := p.store.Watermarks(ctx)
 		if err != nil {

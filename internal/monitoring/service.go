@@ -2,6 +2,7 @@ package monitoring
 
 import (
 	"context"
+	"fmt"
 	"slices"
 	"strings"
 	"time"
@@ -105,6 +106,61 @@ func (s *Service) SaveTag(ctx context.Context, t Tag, reason string) (Tag, error
 		s.pipe.Reload()
 	}
 	return saved, err
+}
+
+// MaxIngest is the most samples one Ingest call takes.
+const MaxIngest = 50000
+
+// Ingest books samples sent over the API: a sample of a mapped tag needs
+// machine.ingest on that tag's site; samples no mapping takes are counted
+// and dropped as from any other path. It returns when they are durable.
+func (s *Service) Ingest(ctx context.Context, samples []Sample) error {
+	a, err := forkline.RequireActor(ctx)
+	if err != nil {
+		return err
+	}
+	if !a.CanAnywhere(forkline.PermMachineIngest) {
+		return forkline.ErrForbidden
+	}
+	if len(samples) > MaxIngest {
+		return invalid("samples", "max_items", fmt.Sprintf("send at most %d samples at once", MaxIngest))
+	}
+	if s.pipe == nil {
+		return &forkline.Error{Code: forkline.Unavailable, Msg: "This process does not ingest machine data."}
+	}
+	var p, denied forkline.Problems
+	allowed := map[forkline.ID]bool{}
+	for i, smp := range samples {
+		field := fmt.Sprintf("samples[%d]", i)
+		if strings.TrimSpace(smp.Address) == "" {
+			p.Add(field+".address", "required", "address is required")
+		}
+		if smp.Time.IsZero() {
+			p.Add(field+".time", "required", "time is required")
+		}
+		site, ok := s.pipe.SiteOf(smp.Address)
+		if !ok {
+			continue
+		}
+		can, seen := allowed[site]
+		if !seen {
+			can = a.Can(forkline.PermMachineIngest, site)
+			allowed[site] = can
+		}
+		if !can {
+			denied.Add(field+".address", "site", "the tag "+smp.Address+" belongs to a site this caller may not send data for")
+		}
+		if len(p.List())+len(denied.List()) >= 20 {
+			break
+		}
+	}
+	if err := p.Err("The samples are not valid; none was stored."); err != nil {
+		return err
+	}
+	if d := denied.List(); len(d) > 0 {
+		return &forkline.Error{Code: forkline.Forbidden, Msg: "Some samples are for another site's equipment; none was stored.", Fields: d}
+	}
+	return s.pipe.Ingest(ctx, samples)
 }
 
 // Unmapped returns the addresses that sent samples no mapping takes, for a
