@@ -21,6 +21,7 @@ import (
 	"github.com/forkline/forkline/internal/fsma204"
 	"github.com/forkline/forkline/internal/httpapi"
 	"github.com/forkline/forkline/internal/inventory"
+	"github.com/forkline/forkline/internal/monitoring"
 	"github.com/forkline/forkline/internal/plant"
 	"github.com/forkline/forkline/internal/production"
 	"github.com/forkline/forkline/internal/recipe"
@@ -39,6 +40,8 @@ type env struct {
 	inv    *inventory.Service
 	rcp    *recipe.Service
 	prod   *production.Service
+	mon    *monitoring.Service
+	pipe   *monitoring.Pipeline
 	noRole string // session secret of a user with no role
 	qa     string // session secret of quinn, a person with the quality role on site, who signs
 	site   plant.Site
@@ -68,10 +71,16 @@ func newEnv(t testing.TB) *env {
 	e.inv = inventory.NewService(db.Inventory(), ids, now)
 	e.rcp = recipe.NewService(db.Recipes(), e.auth, ids, now)
 	e.prod = production.NewService(db.Production(), testLedger{e.inv}, e.auth, ids, now)
+	e.pipe = monitoring.NewPipeline(db.Monitoring(), ids, now, nil)
+	e.mon = monitoring.NewService(db.Monitoring(), db.Monitoring(), equipmentLookup{e.plant}, e.pipe, now)
+	pctx, stop := context.WithCancel(context.Background())
+	pdone := make(chan struct{})
+	go func() { e.pipe.Run(pctx); close(pdone) }()
+	t.Cleanup(func() { stop(); <-pdone })
 	e.srv = httpapi.New(httpapi.Config{
 		Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), Plant: e.plant, Auth: e.auth, Audit: audit.NewService(db),
 		Inventory: e.inv, FSMA204: httpapi.FSMA204Writers{"csv": fsma204.WriteCSV, "xlsx": fsma204.WriteXLSX},
-		Recipes: e.rcp, Production: e.prod, B2MML: testB2MML(), Ready: db.Ping, Now: now, Version: "test",
+		Recipes: e.rcp, Production: e.prod, B2MML: testB2MML(), Ready: db.Ping, Now: now, Version: "test", Monitoring: e.mon,
 	})
 	e.ts = httptest.NewServer(e.srv.Handler())
 	t.Cleanup(e.ts.Close)
@@ -110,6 +119,7 @@ func newEnv(t testing.TB) *env {
 		e.ids["tokens"] = tok.ID
 	}
 	e.production(line.ID)
+	e.machines()
 	return e
 }
 
