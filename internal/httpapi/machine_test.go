@@ -115,6 +115,13 @@ func TestIngestThroughTheAPI(t *testing.T) {
 	if _, after := e.call(forkline.RoleOperator, "GET", countsURL, nil); string(after) != string(before) {
 		t.Errorf("a repeated batch changed the counts: %s, was %s", after, before)
 	}
+	// 2 state samples when the env was made, 5 + 2 here; one unmapped, two repeats.
+	_, metrics := e.call("", "GET", "/metrics", nil)
+	for _, m := range []string{"forkline_ingest_samples_total 9", "forkline_ingest_unmapped_total 1", "forkline_ingest_repeats_total 2"} {
+		if !strings.Contains(string(metrics), m+"\n") {
+			t.Errorf("/metrics lacks %q", m)
+		}
+	}
 	code, body = e.call(forkline.RoleAdmin, "GET", "/api/v1/machine/unmapped", nil)
 	if code != http.StatusOK || !strings.Contains(string(body), `"address":"spBv1.0/SPR/L1/OVN-1/NotMapped"`) {
 		t.Errorf("unmapped = %d %s", code, body)

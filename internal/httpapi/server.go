@@ -62,6 +62,7 @@ func New(cfg Config) *Server {
 	s.latency = prometheus.NewHistogramVec(prometheus.HistogramOpts{Name: "forkline_http_request_duration_seconds", Help: "HTTP request latency by route.",
 		Buckets: []float64{.0005, .001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 2.5}}, []string{"route"})
 	s.reg.MustRegister(s.reqs, s.latency, collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	s.registerMachineMetrics()
 	s.routes = s.apiRoutes()
 	for _, rt := range s.routes {
 		s.mux.Handle(rt.Method+" "+rt.Pattern, s.guard(rt))
