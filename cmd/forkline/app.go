@@ -10,6 +10,8 @@ import (
 	"github.com/forkline/forkline/internal/audit"
 	"github.com/forkline/forkline/internal/auth"
 	"github.com/forkline/forkline/internal/inventory"
+	"github.com/forkline/forkline/internal/monitoring"
+	"github.com/forkline/forkline/internal/performance"
 	"github.com/forkline/forkline/internal/plant"
 	"github.com/forkline/forkline/internal/production"
 	"github.com/forkline/forkline/internal/recipe"
@@ -28,6 +30,9 @@ type app struct {
 	inv   *inventory.Service
 	rcp   *recipe.Service
 	prod  *production.Service
+	pipe  *monitoring.Pipeline // machine samples reach the database here
+	mon   *monitoring.Service
+	perf  *performance.Service
 }
 
 // openApp opens and migrates the database dsn and builds the services.
@@ -48,14 +53,21 @@ func openApp(ctx context.Context, dsn string, logger *slog.Logger) (*app, error)
 	}
 	authSvc := auth.NewService(db.Auth(), ids, now, auth.DefaultHashParams)
 	inv := inventory.NewService(db.Inventory(), ids, now)
+	pl := plant.NewService(db.Plant(), ids, now)
+	prod := production.NewService(db.Production(), productionLedger{inv}, authSvc, ids, now)
+	ms := db.Monitoring() // one store: it keeps its prepared statements
+	pipe := monitoring.NewPipeline(ms, ids, now, logger)
 	return &app{
 		db: db, now: now, ids: ids,
-		plant: plant.NewService(db.Plant(), ids, now),
+		plant: pl,
 		auth:  authSvc,
 		audit: audit.NewService(db),
 		inv:   inv,
 		rcp:   recipe.NewService(db.Recipes(), authSvc, ids, now),
-		prod:  production.NewService(db.Production(), productionLedger{inv}, authSvc, ids, now),
+		prod:  prod,
+		pipe:  pipe,
+		mon:   monitoring.NewService(ms, ms, equipmentLookup{pl}, pipe, now),
+		perf:  performance.NewService(perfSource{plant: pl, store: ms, prod: prod}, now),
 	}, nil
 }
 

@@ -27,6 +27,7 @@ Verbs:
   recall         mock or real recall: scope, mass balance, customers, optional hold
   export         export fsma204: FDA's FSMA 204 sortable spreadsheet (CSV or XLSX)
   audit verify   check the audit trail's hash chain
+  simulate       run the demo plant's machines against a server's MQTT broker (--broker, --speed)
   version        print the version
 
 Every flag has an environment equivalent: --db is FORKLINE_DB, --addr is FORKLINE_ADDR.
@@ -62,6 +63,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 		err = runExport(ctx, rest, getenv, stdout, stderr)
 	case "audit":
 		err = runAudit(ctx, rest, getenv, stdout, stderr)
+	case "simulate":
+		err = runSimulate(ctx, rest, getenv, stdout, stderr)
 	case "version":
 		fmt.Fprintln(stdout, "forkline", version)
 	case "help", "-h", "--help":

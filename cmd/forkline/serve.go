@@ -13,6 +13,7 @@ import (
 	"github.com/forkline/forkline/internal/b2mml"
 	"github.com/forkline/forkline/internal/fsma204"
 	"github.com/forkline/forkline/internal/httpapi"
+	"github.com/forkline/forkline/internal/monitoring"
 	"github.com/forkline/forkline/internal/simulator"
 	"github.com/forkline/forkline/internal/sqlstore"
 )
@@ -21,6 +22,7 @@ import (
 // seeded with the sample plant, then the same server.
 func runServe(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer, demo bool) error {
 	var c config
+	var mc machineConfig
 	name, defDB := "serve", "forkline.db"
 	if demo {
 		name, defDB = "demo", "forkline-demo.db"
@@ -30,6 +32,11 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	fs.StringVar(&c.Addr, "addr", "127.0.0.1:8080", "listen address (env FORKLINE_ADDR)")
 	fs.BoolVar(&c.SecureCookies, "secure-cookies", false, "mark cookies Secure: set when users reach Forkline over HTTPS (env FORKLINE_SECURE_COOKIES)")
 	logFlags(fs, &c)
+	machineFlags(fs, &mc)
+	speed := 1.0
+	if demo {
+		fs.Float64Var(&speed, "speed", 1, "demo: simulated seconds per real second for the live machines (env FORKLINE_SPEED)")
+	}
 	fs.BoolVar(&c.PrintConfig, "print-config", false, "print the effective configuration, secrets redacted, and exit")
 	if err := parse(fs, args, getenv); err != nil {
 		return err
@@ -57,10 +64,29 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 			return fmt.Errorf("seed demo plant: %w", err)
 		}
 	}
+	if demo && (mc.MQTTListen == "off" || mc.MQTTURL != "") {
+		return fmt.Errorf("demo runs its machines through the embedded MQTT broker: leave --mqtt-url empty and --mqtt-listen on")
+	}
+	md, err := startMachineData(ctx, a, mc, logger)
+	if err != nil {
+		return err
+	}
+	defer md.Stop()
+	if demo {
+		sim, err := seedMachines(ctx, a, speed)
+		if err != nil {
+			return err
+		}
+		go func() {
+			if err := runLive(ctx, sim, "tcp://"+md.broker.Addr(), "forkline-demo", speed, io.Discard, logger); err != nil {
+				logger.Error("demo machines stopped", "err", err)
+			}
+		}()
+	}
 	ui := newUI(a, logger, c.SecureCookies)
 	srv := httpapi.New(httpapi.Config{
 		Logger: logger, Plant: a.plant, Auth: a.auth, Audit: a.audit, Inventory: a.inv, FSMA204: httpapi.FSMA204Writers{"csv": fsma204.WriteCSV, "xlsx": fsma204.WriteXLSX},
-		Recipes: a.rcp, Production: a.prod, B2MML: b2mmlFuncs(), Ready: a.db.Ping, Now: a.now, Version: version, UI: ui,
+		Recipes: a.rcp, Production: a.prod, B2MML: b2mmlFuncs(), Ready: a.db.Ping, Now: a.now, Version: version, UI: ui, Monitoring: a.mon,
 	})
 	ln, err := net.Listen("tcp", c.Addr)
 	if err != nil {
@@ -103,6 +129,27 @@ func sqlstoreName(dsn string) string {
 		return redactURL(dsn)
 	}
 	return dsn
+}
+
+// seedMachines adds the demo's live machines, books the day before now
+// through the ingest pipeline, gives some of its stops their reasons, and
+// returns the simulation to go on live from now.
+func seedMachines(ctx context.Context, a *app, speed float64) (*simulator.Simulation, error) {
+	sys := cliContext(ctx)
+	layout, err := simulator.SeedMachines(sys, simulator.MachineDeps{Plant: a.plant, Monitoring: a.mon})
+	if err != nil {
+		return nil, fmt.Errorf("seed demo machines: %w", err)
+	}
+	a.pipe.Reload()
+	now := a.now()
+	sim := simulator.NewSimulation(layout, 1, now.Add(-24*time.Hour))
+	if err := sim.History(ctx, a.pipe, now); err != nil {
+		return nil, fmt.Errorf("demo machine history: %w", err)
+	}
+	if err := simulator.ClassifyStops(sys, a.mon, layout, monitoring.Range{From: now.Add(-24 * time.Hour), To: now}, 1); err != nil {
+		return nil, fmt.Errorf("demo stop reasons: %w", err)
+	}
+	return sim, nil
 }
 
 // freshDemoDB removes an old demo SQLite file so that every demo starts

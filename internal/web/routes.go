@@ -34,10 +34,68 @@ func (ui *UI) uiRoutes() []Route {
 		}
 		rs = append(rs, ui.productionRoutes()...)
 	}
+	if ui.cfg.Monitoring != nil {
+		rs = append(rs, ui.machineRoutes()...)
+		if ui.terminal() {
+			rs = append(rs, ui.stopRoutes()...)
+		}
+	}
 	for _, k := range ui.kinds {
 		rs = append(rs, k.routes()...)
 	}
 	return rs
+}
+
+// terminal reports whether the UI has the operator terminal: it needs
+// the recipes, the production orders and the ledger.
+func (ui *UI) terminal() bool {
+	return ui.cfg.Recipes != nil && ui.cfg.Production != nil && ui.cfg.Inventory != nil
+}
+
+// machineRoutes are the live views of machine data and the performance
+// reports. The guard checks machine.read on any site; each page checks it
+// again on its own site.
+//
+//	GET  /plant                          the site's lines as tiles: state, order, OEE today, rate
+//	GET  /plant/events                   ?site=: changed tiles as HTML (Server-Sent Events)
+//	GET  /plant/lines/{id}               a line today: state timeline, counts against target, trends, Pareto
+//	GET  /plant/lines/{id}/events        the line's machine state (Server-Sent Events)
+//	GET  /reports/oee                    OEE of a site, line or equipment over a range, by shift, day or order
+//	GET  /reports/oee.csv                the same rows as CSV
+//	GET  /reports/downtime               downtime Pareto of a site, line or equipment over a range
+//	GET  /reports/downtime.csv           the Pareto rows as CSV
+func (ui *UI) machineRoutes() []Route {
+	read := forkline.PermMachineRead
+	rs := []Route{
+		{Method: "GET", Pattern: "/plant", Perm: read, Handler: ui.handlePlant()},
+		{Method: "GET", Pattern: "/plant/events", Perm: read, Handler: ui.handlePlantEvents()},
+		{Method: "GET", Pattern: "/plant/lines/{id}", Perm: read, Handler: ui.handleLineDetail()},
+		{Method: "GET", Pattern: "/plant/lines/{id}/events", Perm: read, Handler: ui.handleLineMachineEvents()},
+	}
+	if ui.cfg.Performance != nil {
+		rs = append(rs,
+			Route{Method: "GET", Pattern: "/reports/oee", Perm: read, Handler: ui.handleOEEReport(false)},
+			Route{Method: "GET", Pattern: "/reports/oee.csv", Perm: read, Handler: ui.handleOEEReport(true)},
+			Route{Method: "GET", Pattern: "/reports/downtime", Perm: read, Handler: ui.handleDowntimeReport(false)},
+			Route{Method: "GET", Pattern: "/reports/downtime.csv", Perm: read, Handler: ui.handleDowntimeReport(true)},
+		)
+	}
+	return rs
+}
+
+// stopRoutes let operators give unplanned stops their reason at the line's
+// terminal. The service checks downtime.classify again on the stop's site.
+//
+//	GET  /terminal/stops                       the site's lines with stops to classify today
+//	GET  /terminal/lines/{id}/stops/{stop}     a stop and the site's reasons, as large buttons
+//	POST /terminal/lines/{id}/stops/{stop}     classify it
+func (ui *UI) stopRoutes() []Route {
+	classify := forkline.PermDowntimeClassify
+	return []Route{
+		{Method: "GET", Pattern: "/terminal/stops", Perm: classify, Handler: ui.handleTerminalStops()},
+		{Method: "GET", Pattern: "/terminal/lines/{id}/stops/{stop}", Perm: classify, Handler: ui.handleStop()},
+		{Method: "POST", Pattern: "/terminal/lines/{id}/stops/{stop}", Perm: classify, Handler: ui.handleClassify()},
+	}
 }
 
 // ledgerRoutes are the pages of the material ledger. The guard checks the

@@ -20,6 +20,7 @@ import (
 	"github.com/forkline/forkline/internal/auth"
 	"github.com/forkline/forkline/internal/httpapi"
 	"github.com/forkline/forkline/internal/inventory"
+	"github.com/forkline/forkline/internal/monitoring"
 	"github.com/forkline/forkline/internal/plant"
 	"github.com/forkline/forkline/internal/production"
 	"github.com/forkline/forkline/internal/recipe"
@@ -82,6 +83,9 @@ type env struct {
 	inv          *inventory.Service
 	rcp          *recipe.Service
 	prod         *production.Service
+	mon          *monitoring.Service
+	pipe         *monitoring.Pipeline
+	perf         *fakePerf
 	clock        *clock
 	sys          context.Context // runs as the system actor
 	site         plant.Site
@@ -114,7 +118,16 @@ func newEnv(t *testing.T) *env {
 	e.inv = inventory.NewService(db.Inventory(), ids, clk.Now)
 	e.rcp = recipe.NewService(db.Recipes(), e.auth, ids, clk.Now)
 	e.prod = production.NewService(db.Production(), ledgerAdapter{e.inv}, e.auth, ids, clk.Now)
-	e.ui = web.New(web.Config{Logger: logger, Plant: e.plant, Auth: e.auth, Audit: aud, Inventory: e.inv, Recipes: e.rcp, Production: e.prod, Now: clk.Now})
+	ms := db.Monitoring()
+	e.pipe = monitoring.NewPipeline(ms, ids, clk.Now, logger)
+	pctx, stopPipe := context.WithCancel(ctx)
+	piped := make(chan struct{})
+	go func() { defer close(piped); _ = e.pipe.Run(pctx) }()
+	t.Cleanup(func() { stopPipe(); <-piped })
+	e.mon = monitoring.NewService(ms, ms, plantEquipment{e.plant}, e.pipe, clk.Now)
+	e.perf = &fakePerf{mon: e.mon, now: clk.Now}
+	e.ui = web.New(web.Config{Logger: logger, Plant: e.plant, Auth: e.auth, Audit: aud, Inventory: e.inv, Recipes: e.rcp, Production: e.prod,
+		Monitoring: e.mon, Performance: e.perf, Now: clk.Now})
 	api := httpapi.New(httpapi.Config{Logger: logger, Plant: e.plant, Auth: e.auth, Audit: aud, Inventory: e.inv, Ready: db.Ping,
 		Now: clk.Now, Version: "test", UI: e.ui.Handler()})
 	e.srv = httptest.NewServer(api.Handler())

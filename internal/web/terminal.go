@@ -148,6 +148,7 @@ type linePage struct {
 	CanExecute         bool
 	CleanFirst         bool // the next order may need a cleaning first
 	Changeover         *changeoverForm
+	Stops              *stopsPanel // the line's stops to classify; nil without machine data
 }
 
 // changeoverForm records a completed cleaning; it opens when a start was
@@ -251,6 +252,9 @@ func (ui *UI) linePage(w http.ResponseWriter, r *http.Request, v visit, id forkl
 		co.Kind.Options = []formOption{{Value: production.Cleaning, Label: "Cleaning", Selected: co.Kind.Value != production.Changeover},
 			{Value: production.Changeover, Label: "Changeover", Selected: co.Kind.Value == production.Changeover}}
 		p.Changeover = co
+	}
+	if p.Stops, err = ui.lineStops(ctx, v, line); err != nil {
+		return linePage{}, err
 	}
 	version, err := ui.lineVersion(ctx, line.SiteID, line.ID)
 	if err != nil {

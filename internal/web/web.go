@@ -20,6 +20,7 @@ import (
 	"github.com/forkline/forkline/internal/audit"
 	"github.com/forkline/forkline/internal/auth"
 	"github.com/forkline/forkline/internal/inventory"
+	"github.com/forkline/forkline/internal/monitoring"
 	"github.com/forkline/forkline/internal/plant"
 	"github.com/forkline/forkline/internal/production"
 	"github.com/forkline/forkline/internal/recipe"
@@ -50,8 +51,18 @@ type Config struct {
 	// and the ledger.
 	Recipes    *recipe.Service
 	Production *production.Service
-	Now        func() time.Time
-	Secure     bool // mark cookies Secure: set when the server is reached over HTTPS
+	// Monitoring is the machine data: the plant overview, a line's detail
+	// and the classification of stops on the terminal; nil leaves them
+	// out. Its pipeline, when it has one, drives their live updates.
+	Monitoring *monitoring.Service
+	// Performance computes OEE and the downtime Pareto for the live views
+	// and the reports; nil leaves out the reports and the OEE figures.
+	Performance Performance
+	// MicroStop is the micro-stop threshold: shorter stops are not listed
+	// on the terminal for classification. 0 means 2 minutes.
+	MicroStop time.Duration
+	Now       func() time.Time
+	Secure    bool // mark cookies Secure: set when the server is reached over HTTPS
 	// LivePoll is how often an open live page checks its line for changes
 	// made outside this UI (the API, machines); 0 means every 2 seconds.
 	// Changes made through the UI are pushed at once.
@@ -80,6 +91,9 @@ func New(cfg Config) *UI {
 	}
 	if cfg.LivePoll <= 0 {
 		cfg.LivePoll = 2 * time.Second
+	}
+	if cfg.MicroStop <= 0 {
+		cfg.MicroStop = 2 * time.Minute
 	}
 	ui := &UI{cfg: cfg, mux: http.NewServeMux(), version: map[string]string{}, live: newLiveHub()}
 	ui.static, _ = fs.Sub(staticFiles, "static")
@@ -366,6 +380,19 @@ func (ui *UI) layout(w http.ResponseWriter, r *http.Request, v visit, title stri
 			links = append(links, navLink{Label: "Recipes", URL: "/recipes"})
 		}
 		section("Production", links)
+	}
+	if ui.cfg.Monitoring != nil {
+		var links []navLink
+		if v.actor.CanAnywhere(forkline.PermMachineRead) {
+			links = append(links, navLink{Label: "Plant overview", URL: "/plant"})
+			if ui.cfg.Performance != nil {
+				links = append(links, navLink{Label: "OEE report", URL: "/reports/oee"}, navLink{Label: "Downtime", URL: "/reports/downtime"})
+			}
+		}
+		if ui.terminal() && v.actor.CanAnywhere(forkline.PermDowntimeClassify) && v.actor.CanAnywhere(forkline.PermProductionRead) {
+			links = append(links, navLink{Label: "Classify stops", URL: "/terminal/stops"})
+		}
+		section("Performance", links)
 	}
 	if ui.cfg.Inventory != nil {
 		var links []navLink

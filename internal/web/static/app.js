@@ -156,4 +156,45 @@
     });
     window.addEventListener("pagehide", function () { es.close(); });
   }
+  // The plant overview: the server streams each changed line's tile as
+  // HTML ({"id", "html"}), which replaces the tile in place.
+  var tiles = document.querySelector("[data-tiles-src]");
+  if (tiles && window.EventSource) {
+    var pill = document.getElementById("plant-live");
+    var ts = new EventSource(tiles.getAttribute("data-tiles-src"));
+    ts.addEventListener("open", function () {
+      if (pill) { pill.hidden = false; pill.textContent = "Live"; pill.classList.remove("is-off"); }
+    });
+    ts.addEventListener("error", function () {
+      if (pill) { pill.hidden = false; pill.textContent = "Reconnecting"; pill.classList.add("is-off"); }
+    });
+    ts.addEventListener("tile", function (e) {
+      var d;
+      try { d = JSON.parse(e.data); } catch (err) { return; }
+      var old = document.getElementById(d.id);
+      var t = document.createElement("template");
+      t.innerHTML = d.html;
+      var n = t.content.firstElementChild;
+      if (!old || !n || old.outerHTML === n.outerHTML) return;
+      old.replaceWith(n);
+      n.classList.add("live-updated");
+      setTimeout(function () { n.classList.remove("live-updated"); }, 1600);
+    });
+    window.addEventListener("pagehide", function () { ts.close(); });
+  }
+
+  // Time in a state moves on between updates: "for 12 min".
+  var since = function (s) {
+    if (s < 60) return s + " s";
+    if (s < 3600) return Math.floor(s / 60) + " min";
+    if (s < 172800) { var m = Math.floor(s % 3600 / 60); return Math.floor(s / 3600) + " h " + (m < 10 ? "0" : "") + m + " min"; }
+    return Math.floor(s / 86400) + " d " + Math.floor(s % 86400 / 3600) + " h";
+  };
+  setInterval(function () {
+    document.querySelectorAll("[data-elapsed]").forEach(function (el) {
+      if (!el.hasAttribute("data-drawn")) el.setAttribute("data-drawn", String(Date.now()));
+      var s = parseInt(el.getAttribute("data-elapsed"), 10) + Math.floor((Date.now() - parseInt(el.getAttribute("data-drawn"), 10)) / 1000);
+      if (!isNaN(s)) el.textContent = "for " + since(s);
+    });
+  }, 15000);
 })();
