@@ -162,7 +162,9 @@ func (s *Service) periods(ctx context.Context, q Query, loc *time.Location) ([]P
 
 // OEE returns the OEE of the query's units per group and in total. A
 // group's OEE sums the time elements and quantities of every unit before
-// dividing; it is not a mean of ratios.
+// dividing; it is not a mean of ratios. A unit that sent nothing at all in
+// a group (no state, no count: not connected yet, or dead the whole time)
+// is left out of it, so a group with no data is n/a rather than 0 %.
 func (s *Service) OEE(ctx context.Context, q Query) (Report, error) {
 	if err := s.check(ctx, q, 400*24*time.Hour); err != nil {
 		return Report{}, err
@@ -203,6 +205,9 @@ func (s *Service) OEE(ctx context.Context, q Query) (Report, error) {
 			return Report{}, err
 		}
 		for i, r := range res {
+			if r.Result.POT > 0 && r.Result.Unknown == r.Result.POT && r.Result.Produced == 0 {
+				continue // no signal at all, e.g. before the machine was connected: n/a, not 0 %
+			}
 			perPeriod[i] = append(perPeriod[i], r.Result)
 		}
 	}

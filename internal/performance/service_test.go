@@ -145,6 +145,34 @@ func TestHourlyReportsEqualRawReports(t *testing.T) {
 	}
 }
 
+// Days before a machine sent anything are n/a, not 0 %.
+func TestDaysWithoutDataAreNotApplicable(t *testing.T) {
+	start := time.Date(2026, 11, 3, 0, 0, 0, 0, time.UTC)
+	now := start.Add(2 * 24 * time.Hour)
+	src := history(start, 2, now)
+	for _, hourly := range []bool{false, true} {
+		s := performance.NewService(src, func() time.Time { return now })
+		if hourly {
+			s.HourlyAfter = 0
+		}
+		rep, err := s.OEE(sysCtx, performance.Query{SiteID: siteID, Range: performance.Range{From: start.AddDate(0, 0, -2), To: now}, By: "day"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(rep.Rows) != 4 {
+			t.Fatalf("%d rows, want 4 days", len(rep.Rows))
+		}
+		for i, r := range rep.Rows {
+			if got := r.Availability.Defined; got != (i >= 2) {
+				t.Errorf("hourly %v: day %s availability %v, want defined only on days with data", hourly, r.Label, r.Availability)
+			}
+		}
+		if rep.Total.POT != 2*24*time.Hour {
+			t.Errorf("hourly %v: total counts %v, want the two days with data", hourly, rep.Total.POT)
+		}
+	}
+}
+
 func TestReportRules(t *testing.T) {
 	src := history(time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC), 1, time.Date(2026, 11, 2, 0, 0, 0, 0, time.UTC))
 	s := performance.NewService(src, time.Now)
