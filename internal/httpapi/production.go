@@ -672,33 +672,20 @@ func byCode[T any, P recordPtr[T]](ctx context.Context, cat catalog[T], site for
 	return out, nil
 }
 
-// createOrders creates checked orders in turn.
-//
-// TODO(#4): production has no command that creates many orders in one
-// transaction; until it has, an order refused here after the check (its
-// number taken by a concurrent import) leaves the orders before it created,
-// and the answer says which.
+// createOrders creates checked orders all or nothing, in one transaction.
+// An order refused there (its number taken by a concurrent import since the
+// check) refuses the whole import, naming that order's fields.
 func (s *Server) createOrders(ctx context.Context, ins []production.OrderInput, ds []orderDraft) ([]production.Order, error) {
-	var out []production.Order
-	for i, in := range ins {
-		o, err := s.cfg.Production.CreateOrder(ctx, in)
-		if err != nil {
-			f := ds[i].f
-			err = renaming(err, map[string]string{"number": f.number, "itemId": f.item, "lineId": f.line, "recipeId": f.recipe,
-				"plannedQuantity": f.quantity, "plannedStart": f.start, "plannedEnd": f.end, "erpRef": f.erpRef})
-			if len(out) == 0 {
-				return nil, err
-			}
-			var made []string
-			for _, o := range out {
-				made = append(made, o.Number)
-			}
-			return out, &forkline.Error{Code: forkline.ErrorCode(err), Fields: forkline.ErrorFields(err), Err: err,
-				Msg: fmt.Sprintf("Order %s was refused: %s Orders %s were created before it; send the rest again.", in.Number, forkline.ErrorMessage(err), strings.Join(made, ", "))}
-		}
-		out = append(out, o)
+	made, err := s.cfg.Production.CreateOrders(ctx, ins)
+	var oe *production.OrderError
+	if errors.As(err, &oe) {
+		f := ds[oe.Index].f
+		err = renaming(oe.Err, map[string]string{"number": f.number, "itemId": f.item, "lineId": f.line, "recipeId": f.recipe,
+			"plannedQuantity": f.quantity, "plannedStart": f.start, "plannedEnd": f.end, "erpRef": f.erpRef})
+		return nil, &forkline.Error{Code: forkline.ErrorCode(err), Fields: forkline.ErrorFields(err), Err: err,
+			Msg: fmt.Sprintf("Order %s was refused: %s Nothing was created.", ins[oe.Index].Number, forkline.ErrorMessage(err))}
 	}
-	return out, nil
+	return made, err
 }
 
 // siteFor returns the site a request names, or else the one site where

@@ -126,8 +126,52 @@ type OrderInput struct {
 
 // CreateOrder plans an order.
 func (s *Service) CreateOrder(ctx context.Context, in OrderInput) (Order, error) {
-	if _, err := actorFor(ctx, PermPlan, in.SiteID); err != nil {
+	os, err := s.CreateOrders(ctx, []OrderInput{in})
+	if oe, ok := err.(*OrderError); ok {
+		return Order{}, oe.Err
+	} else if err != nil {
 		return Order{}, err
+	}
+	return os[0], nil
+}
+
+// CreateOrders plans several orders all or nothing, as an ERP schedule
+// import needs: each is checked as CreateOrder checks it, and they are
+// created in one transaction. An error about one order is an *OrderError
+// saying which.
+func (s *Service) CreateOrders(ctx context.Context, ins []OrderInput) ([]Order, error) {
+	os := make([]Order, 0, len(ins))
+	chs := make([]audit.Change, 0, len(ins))
+	for i, in := range ins {
+		o, ch, err := s.prepareOrder(ctx, in)
+		if err != nil {
+			return nil, &OrderError{Index: i, Err: err}
+		}
+		os, chs = append(os, o), append(chs, ch)
+	}
+	if i, err := s.store.CreateOrders(ctx, os, chs); err != nil {
+		if errors.Is(err, forkline.ErrDuplicate) {
+			return nil, &OrderError{Index: i, Err: &forkline.Error{Code: forkline.Conflict, Msg: fmt.Sprintf("Order number %s is taken on this site.", os[i].Number),
+				Fields: []forkline.FieldProblem{{Field: "number", Rule: "unique", Msg: "the number is taken"}}, Err: err}}
+		}
+		return nil, err
+	}
+	return os, nil
+}
+
+// OrderError is an error about one of the orders given to CreateOrders.
+type OrderError struct {
+	Index int // of the order in the input
+	Err   error
+}
+
+func (e *OrderError) Error() string { return fmt.Sprintf("order %d: %v", e.Index+1, e.Err) }
+func (e *OrderError) Unwrap() error { return e.Err }
+
+// prepareOrder checks an order to plan and makes it and its audit change.
+func (s *Service) prepareOrder(ctx context.Context, in OrderInput) (Order, audit.Change, error) {
+	if _, err := actorFor(ctx, PermPlan, in.SiteID); err != nil {
+		return Order{}, audit.Change{}, err
 	}
 	var p forkline.Problems
 	in.Number, in.ERPRef = strings.TrimSpace(in.Number), strings.TrimSpace(in.ERPRef)
@@ -140,7 +184,7 @@ func (s *Service) CreateOrder(ctx context.Context, in OrderInput) (Order, error)
 	} else if it, err := s.store.FindProductionItem(ctx, in.ItemID); forkline.ErrorCode(err) == forkline.NotFound || err == nil && (it.SiteID != in.SiteID || !it.Active) {
 		p.Add("itemId", "reference", "itemId is not an active item of this site")
 	} else if err != nil {
-		return Order{}, err
+		return Order{}, audit.Change{}, err
 	} else {
 		product = it
 	}
@@ -149,7 +193,7 @@ func (s *Service) CreateOrder(ctx context.Context, in OrderInput) (Order, error)
 	} else if l, err := s.store.FindProductionLine(ctx, in.LineID); forkline.ErrorCode(err) == forkline.NotFound || err == nil && (l.SiteID != in.SiteID || !l.Active) {
 		p.Add("lineId", "reference", "lineId is not an active line of this site")
 	} else if err != nil {
-		return Order{}, err
+		return Order{}, audit.Change{}, err
 	}
 	if in.RecipeID != "" && !forkline.ValidID(in.RecipeID) {
 		p.Add("recipeId", "reference", "recipeId must be the ID of a recipe, or empty")
@@ -175,21 +219,14 @@ func (s *Service) CreateOrder(ctx context.Context, in OrderInput) (Order, error)
 		p.Add("plannedEnd", "after", "plannedEnd must be after plannedStart")
 	}
 	if err := p.Err("The production order is not valid."); err != nil {
-		return Order{}, err
+		return Order{}, audit.Change{}, err
 	}
 	now := s.stamp()
 	o := Order{ID: s.ids.New(), SiteID: in.SiteID, Number: in.Number, ItemID: in.ItemID, RecipeID: in.RecipeID, PlannedQuantity: planned,
 		LineID: in.LineID, PlannedStart: in.PlannedStart.UTC().Truncate(time.Microsecond), PlannedEnd: in.PlannedEnd.UTC().Truncate(time.Microsecond),
 		ERPRef: in.ERPRef, State: Planned, CreatedAt: now, UpdatedAt: now, Version: 1}
 	ch := audit.Change{Action: audit.Create, Entity: "production_order", EntityID: o.ID, SiteID: o.SiteID, Reason: in.Reason, After: orderSnap(o)}
-	if err := s.store.CreateOrder(ctx, o, ch); err != nil {
-		if errors.Is(err, forkline.ErrDuplicate) {
-			return Order{}, &forkline.Error{Code: forkline.Conflict, Msg: fmt.Sprintf("Order number %s is taken on this site.", o.Number),
-				Fields: []forkline.FieldProblem{{Field: "number", Rule: "unique", Msg: "the number is taken"}}, Err: err}
-		}
-		return Order{}, err
-	}
-	return o, nil
+	return o, ch, nil
 }
 
 // orderSnap is what the audit trail keeps of an order.

@@ -105,8 +105,10 @@ type Store interface {
 	// FindApprovedFormulas returns the approved versions of the recipes of item on site.
 	FindApprovedFormulas(ctx context.Context, site, item forkline.ID) ([]Formula, error)
 
-	// CreateOrder adds an order. Conflict (ErrDuplicate) when its number is taken on the site.
-	CreateOrder(ctx context.Context, o Order, ch audit.Change) error
+	// CreateOrders adds orders, each with its audit change, in one
+	// transaction: all or none. When an order's number is taken on its site
+	// it returns that order's index and an error that is ErrDuplicate.
+	CreateOrders(ctx context.Context, os []Order, chs []audit.Change) (int, error)
 	FindOrder(ctx context.Context, id forkline.ID) (Order, error)
 	FindOrderByNumber(ctx context.Context, site forkline.ID, number string) (Order, error)
 	FindOrders(ctx context.Context, f OrderFilter) ([]Order, error)

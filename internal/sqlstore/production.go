@@ -135,17 +135,25 @@ func splitList(s string) []string {
 	return strings.Split(s, ",")
 }
 
-func (s prodStore) CreateOrder(ctx context.Context, o production.Order, ch audit.Change) error {
-	return s.db.tx(ctx, func(tx *sql.Tx) error {
-		if _, err := tx.ExecContext(ctx, `INSERT INTO production_orders (id, site_id, number, item_id, recipe_id, planned_qty, unit, line_id,
-			planned_start, planned_end, erp_ref, state, created_at, updated_at, version)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)`,
-			o.ID, o.SiteID, o.Number, o.ItemID, nullIfEmpty(o.RecipeID), o.PlannedQuantity.Micros(), o.PlannedQuantity.Unit, o.LineID,
-			ts(o.PlannedStart), ts(o.PlannedEnd), o.ERPRef, o.State, ts(o.CreatedAt), ts(o.UpdatedAt), o.Version); err != nil {
-			return fmt.Errorf("insert production order: %w", err)
+func (s prodStore) CreateOrders(ctx context.Context, os []production.Order, chs []audit.Change) (int, error) {
+	failed := 0
+	err := s.db.tx(ctx, func(tx *sql.Tx) error {
+		for i, o := range os {
+			failed = i
+			if _, err := tx.ExecContext(ctx, `INSERT INTO production_orders (id, site_id, number, item_id, recipe_id, planned_qty, unit, line_id,
+				planned_start, planned_end, erp_ref, state, created_at, updated_at, version)
+				VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)`,
+				o.ID, o.SiteID, o.Number, o.ItemID, nullIfEmpty(o.RecipeID), o.PlannedQuantity.Micros(), o.PlannedQuantity.Unit, o.LineID,
+				ts(o.PlannedStart), ts(o.PlannedEnd), o.ERPRef, o.State, ts(o.CreatedAt), ts(o.UpdatedAt), o.Version); err != nil {
+				return fmt.Errorf("insert production order %s: %w", o.Number, err)
+			}
+			if err := s.db.appendAudit(ctx, tx, chs[i]); err != nil {
+				return err
+			}
 		}
-		return s.db.appendAudit(ctx, tx, ch)
+		return nil
 	})
+	return failed, err
 }
 
 func (s prodStore) FindOrder(ctx context.Context, id forkline.ID) (production.Order, error) {

@@ -1,6 +1,7 @@
 package storetest_test
 
 import (
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -123,6 +124,28 @@ func TestProductionStateRules(t *testing.T) {
 				PlannedQuantity: qty("1 kg"), PlannedStart: c.Now(), PlannedEnd: c.Now().Add(time.Hour)})
 			if forkline.ErrorCode(err) != forkline.Conflict || !slices.Contains(fieldNames(err), "number") {
 				t.Errorf("CreateOrder(same number) = %v, want a conflict on number", err)
+			}
+		})
+		t.Run("orders imported together are created all or none", func(t *testing.T) {
+			pw.order(t, "PO-TAKEN", pw.b.bread, line, "100 kg", 0)
+			in := func(number string) production.OrderInput {
+				return production.OrderInput{SiteID: pw.site, ItemID: pw.b.bread.ID, LineID: line.ID, Number: number,
+					PlannedQuantity: qty("10 kg"), PlannedStart: c.Now(), PlannedEnd: c.Now().Add(time.Hour)}
+			}
+			// The third number was taken after the importer checked the schedule.
+			_, err := pw.prod.CreateOrders(pw.ctx, []production.OrderInput{in("PO-IMP-1"), in("PO-IMP-2"), in("PO-TAKEN"), in("PO-IMP-4")})
+			var oe *production.OrderError
+			if !errors.As(err, &oe) || oe.Index != 2 || forkline.ErrorCode(err) != forkline.Conflict || !slices.Contains(fieldNames(oe.Err), "number") {
+				t.Fatalf("CreateOrders with a taken number = %v, want a conflict on number of order 3", err)
+			}
+			for _, n := range []string{"PO-IMP-1", "PO-IMP-2", "PO-IMP-4"} {
+				if _, err := pw.prod.OrderByNumber(pw.ctx, pw.site, n); forkline.ErrorCode(err) != forkline.NotFound {
+					t.Errorf("order %s after a refused import: %v, want not found", n, err)
+				}
+			}
+			made, err := pw.prod.CreateOrders(pw.ctx, []production.OrderInput{in("PO-IMP-1"), in("PO-IMP-2")})
+			if err != nil || len(made) != 2 {
+				t.Fatalf("CreateOrders = %v, %v", made, err)
 			}
 		})
 		t.Run("an order is refused whole with every problem", func(t *testing.T) {
