@@ -212,3 +212,35 @@ func TestTheFSMA204SpreadsheetListsTraceabilityListFoods(t *testing.T) {
 		t.Errorf("format pdf = %d: %s", code, body)
 	}
 }
+
+func TestATraceKeepsCodesWithControlCharactersIntact(t *testing.T) {
+	// The trace packs each row into one text with US (0x1f) between fields
+	// and escapes free text with ESC (0x1b); codes holding both must come
+	// back exactly.
+	e := newEnv(t)
+	odd := "FARM\x1f03\x1bu\x1be-\x1b"
+	code, _, b := e.post(forkline.RoleOperator, "/api/v1/receipts", "", map[string]any{"siteId": e.site.ID, "itemId": e.ids["items"], "supplierId": e.ids["suppliers"],
+		"supplierLot": odd, "tlc": odd + "-TLC", "quantity": "50 kg", "locationId": e.ids["locations"], "docType": "BOL", "docNumber": "B\x1f1"})
+	if code != 201 {
+		t.Fatalf("receive = %d: %s", code, b)
+	}
+	var res struct {
+		Lot struct{ ID string } `json:"lot"`
+	}
+	json.Unmarshal(b, &res)
+	code, body := e.call(forkline.RoleAuditor, "GET", "/api/v1/lots/"+res.Lot.ID+"/trace?direction=forward", nil)
+	if code != 200 {
+		t.Fatalf("trace = %d: %s", code, body)
+	}
+	var tr struct {
+		Nodes []struct {
+			Lot struct{ ID, TLC, SupplierLot, Status string } `json:"lot"`
+		} `json:"nodes"`
+		OnHand []struct{ Quantity string } `json:"onHand"`
+	}
+	json.Unmarshal(body, &tr)
+	if len(tr.Nodes) != 1 || tr.Nodes[0].Lot.SupplierLot != odd || tr.Nodes[0].Lot.TLC != odd+"-TLC" || tr.Nodes[0].Lot.Status == "" ||
+		len(tr.OnHand) != 1 || tr.OnHand[0].Quantity != "50 kg" {
+		t.Errorf("trace of a lot with control characters in its codes = %s", body)
+	}
+}

@@ -92,10 +92,19 @@ func (s *Service) location(ctx context.Context, field string, site, id forkline.
 	} else if err != nil {
 		return l, err
 	}
-	if l.SiteID != site || !l.Active {
-		return l, invalid(field, "reference", fmt.Sprintf("location %s is not an active location of this site", l.Code))
+	return l, checkLocation(field, site, l)
+}
+
+// checkLocation checks that a location read (zero if not found) is an
+// active location of the site.
+func checkLocation(field string, site forkline.ID, l Location) error {
+	if l.ID == "" {
+		return invalid(field, "reference", field+" is not a known location")
 	}
-	return l, nil
+	if l.SiteID != site || !l.Active {
+		return invalid(field, "reference", fmt.Sprintf("location %s is not an active location of this site", l.Code))
+	}
+	return nil
 }
 
 func (s *Service) item(ctx context.Context, site, id forkline.ID) (Item, error) {
@@ -306,14 +315,22 @@ type stock struct {
 
 func (s *Service) onStock(ctx context.Context, lotID forkline.ID, locField string, loc forkline.ID, qtyField string, q forkline.Quantity, at time.Time) (stock, error) {
 	var st stock
-	var err error
-	if st.lot, st.site, st.a, err = s.lotFor(ctx, forkline.PermInventoryWrite, lotID); err != nil {
+	if !forkline.ValidID(lotID) {
+		return st, invalid("lotId", "required", "lotId must be the ID of a lot")
+	}
+	// One query, not four: each read is a read transaction of its own.
+	sc, err := s.store.FindStockContext(ctx, lotID, loc)
+	if err != nil {
 		return st, err
 	}
-	if st.item, err = s.store.FindInventoryItem(ctx, st.lot.ItemID); err != nil {
+	st.lot, st.site, st.item = sc.Lot, sc.Site, sc.Item
+	if st.a, err = actorFor(ctx, forkline.PermInventoryWrite, st.lot.SiteID); err != nil {
 		return st, err
 	}
-	if _, err := s.location(ctx, locField, st.site.ID, loc); err != nil {
+	if !forkline.ValidID(loc) {
+		return st, invalid(locField, "required", locField+" must be the ID of a storage location")
+	}
+	if err := checkLocation(locField, st.site.ID, sc.Location); err != nil {
 		return st, err
 	}
 	if st.base, err = toBase(qtyField, q, st.item); err != nil {
@@ -331,8 +348,13 @@ func (st stock) event(s *Service, kind EventKind, loc forkline.ID, entered forkl
 }
 
 // book records one event of a stock command; today is the day expiry is judged on.
+// The request's hash is only needed, and only computed, with a key.
 func (s *Service) book(ctx context.Context, st stock, in any, key string, today time.Time, ev Event) (Result, error) {
-	return s.store.RecordCommand(ctx, Command{ActorID: st.a.ID, IdempotencyKey: key, RequestHash: requestHash(in), Today: today, Events: []Event{ev}})
+	cmd := Command{ActorID: st.a.ID, IdempotencyKey: key, Today: today, Lot: &st.lot, Events: []Event{ev}}
+	if key != "" {
+		cmd.RequestHash = requestHash(in)
+	}
+	return s.store.RecordCommand(ctx, cmd)
 }
 
 // MoveInput moves stock of a lot between locations.

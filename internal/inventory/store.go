@@ -77,6 +77,7 @@ type Command struct {
 	RequestHash    string
 	Today          time.Time // the site's date of the event: lots expired before it are unusable
 	NewLot         *NewLot
+	Lot            *Lot    // the lot as the service read it before the command, if it did: returned unread when its version is unchanged
 	Events         []Event // events of the new lot have an empty LotID
 	Audit          []audit.Change
 }
@@ -120,6 +121,15 @@ type Candidate struct {
 	OnHand       forkline.Quantity
 }
 
+// StockContext is what a command on a lot's stock reads before it books:
+// the lot, its site and item, and the location the command names.
+type StockContext struct {
+	Lot      Lot
+	Site     Site
+	Item     Item
+	Location Location // zero (ID "") when the location is not known
+}
+
 // Store is what the inventory service needs. Every method is one
 // transaction; reads return NotFound for a missing record.
 type Store interface {
@@ -131,6 +141,9 @@ type Store interface {
 	FindInventoryLocation(ctx context.Context, id forkline.ID) (Location, error)
 
 	FindLot(ctx context.Context, id forkline.ID) (Lot, error)
+	// FindStockContext reads a lot, its site and item and a location in one
+	// query. NotFound when the lot is missing; an unknown location is zero.
+	FindStockContext(ctx context.Context, lot, location forkline.ID) (StockContext, error)
 	FindLotByCode(ctx context.Context, site forkline.ID, code string) (Lot, error)
 	FindLots(ctx context.Context, f LotFilter) ([]LotSummary, error)
 	FindBalances(ctx context.Context, lot forkline.ID) ([]Balance, error)

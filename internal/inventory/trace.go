@@ -2,6 +2,7 @@ package inventory
 
 import (
 	"context"
+	"slices"
 	"time"
 
 	"github.com/forkline/forkline"
@@ -79,10 +80,23 @@ func (s *Service) Trace(ctx context.Context, lotID forkline.ID, dir Direction) (
 	if dir != Backward && dir != Forward {
 		return Trace{}, invalid("direction", "one_of", "direction must be backward or forward")
 	}
-	if _, err := s.Lot(ctx, lotID); err != nil {
+	if !forkline.ValidID(lotID) {
+		return Trace{}, forkline.ErrNotFound
+	}
+	// The trace reads the lot itself, at depth 0: it is checked there
+	// rather than read first, and nothing is returned before it is.
+	tr, err := s.store.TraceLots(ctx, []forkline.ID{lotID}, dir)
+	if err != nil {
 		return Trace{}, err
 	}
-	return s.store.TraceLots(ctx, []forkline.ID{lotID}, dir)
+	i := slices.IndexFunc(tr.Nodes, func(n TraceNode) bool { return n.Lot.ID == lotID })
+	if i < 0 {
+		return Trace{}, forkline.ErrNotFound
+	}
+	if _, err := actorFor(ctx, forkline.PermInventoryRead, tr.Nodes[i].Lot.SiteID); err != nil {
+		return Trace{}, err
+	}
+	return tr, nil
 }
 
 // MassBalance accounts for a lot's quantity:

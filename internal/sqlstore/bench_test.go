@@ -1165,6 +1165,7 @@ type benchPlant struct {
 	h      *history
 	m      masterIDs
 	db     *sqlstore.DB
+	store  inventory.Store // the one store of db: it keeps its statements prepared
 	inv    *inventory.Service
 	ids    *forkline.IDGenerator
 	now    func() time.Time
@@ -1402,7 +1403,12 @@ func openPlant(ctx context.Context, c *plantCache, engine, dsn string, h *histor
 		return nil, err
 	}
 	c.closers = append(c.closers, p.db.Close)
-	p.inv = inventory.NewService(p.db.Inventory(), p.ids, p.now)
+	// A database kept from an earlier run gets the migrations added since.
+	if _, err := p.db.Migrate(ctx); err != nil {
+		return nil, err
+	}
+	p.store = p.db.Inventory()
+	p.inv = inventory.NewService(p.store, p.ids, p.now)
 	if p.bare, err = openReaders(ctx, dsn); err != nil {
 		return nil, err
 	}
@@ -1814,7 +1820,7 @@ func BenchmarkRecallScope(b *testing.B) {
 
 // releaseRecall corrects the hold events of a recall in one command.
 func (p *benchPlant) releaseRecall(ctx context.Context, rc inventory.Recall) error {
-	store := p.db.Inventory()
+	store := p.store
 	now := p.now().Truncate(time.Microsecond)
 	cmd := inventory.Command{ActorID: forkline.System.ID, Today: p.h.day(now.UnixMicro())}
 	for _, id := range rc.HeldLotIDs {
