@@ -104,22 +104,34 @@ func NewPipeline(store Store, ids *forkline.IDGenerator, now func() time.Time, l
 // Ingest queues samples and returns when they are stored, when ctx ends or
 // when the pipeline stops. It implements Sink.
 func (p *Pipeline) Ingest(ctx context.Context, samples []Sample) error {
+	return p.Submit(ctx, samples)()
+}
+
+// Submit queues samples as Ingest does but returns once they are queued
+// (or ctx ended); wait then returns what Ingest would have. Samples one
+// goroutine submits one after the other are booked in that order, so a
+// caller can keep reading while earlier samples are being stored, and the
+// messages it has in flight join the same transaction: an MQTT client's
+// window of unacknowledged messages, for example.
+func (p *Pipeline) Submit(ctx context.Context, samples []Sample) (wait func() error) {
 	if len(samples) == 0 {
-		return nil
+		return func() error { return nil }
 	}
 	r := &request{ctx: ctx, samples: samples, done: make(chan error, 1)}
 	select {
 	case p.queue <- r:
 	case <-ctx.Done():
-		return ctx.Err()
+		return ctx.Err
 	}
-	select {
-	case err := <-r.done:
-		return err
-	case <-ctx.Done():
-		// The batch may still commit; the caller does not acknowledge, so
-		// a redelivery is recognised by the watermarks.
-		return ctx.Err()
+	return func() error {
+		select {
+		case err := <-r.done:
+			return err
+		case <-ctx.Done():
+			// The batch may still commit; the caller does not acknowledge,
+			// so a redelivery is recognised by the watermarks.
+			return ctx.Err()
+		}
 	}
 }
 

@@ -47,16 +47,24 @@ type brokerOptions struct {
 // on spBv1.0/... or forkline/v1/... and stores its samples with the sink
 // before it acknowledges the message to its publisher. The embedded broker
 // acknowledges a QoS 1 PUBLISH only after its OnPublish hooks have returned
-// (mochi-mqtt v2.7.9, Server.processPublish), so a PUBACK from this broker
-// means the samples are in the database: end-to-end durability without a
-// broker-side store. The messages still go on to subscribers.
+// (mochi-mqtt v2.7.9, Server.processPublish), or never when a hook rejects
+// it, as this one does to send the PUBACK itself later; either way a PUBACK
+// from this broker means the samples are in the database: end-to-end
+// durability without a broker-side store. The messages still go on to
+// subscribers.
 //
-// Each client's messages are handled in their order, as mochi reads them one
-// after the other; the messages of different clients are stored
-// concurrently, so the pipeline behind the sink commits them together. A
-// message whose samples cannot be stored (the broker is closing) is neither
-// acknowledged nor passed on: the publisher sends it again when it
-// reconnects. A message that does not decode is acknowledged, passed on and
+// Each client's messages are decoded in their order, as mochi reads them one
+// after the other. When the sink can Submit (the pipeline), their samples
+// are queued in that order and mochi reads on; the client's acknowledger
+// sends each PUBACK, in order, once the message's samples are committed,
+// and passes the message on then. So a publisher's window of QoS 1
+// messages in flight and the messages of every other client are committed
+// together (docs/performance.md, "Machine data"). With any other sink a
+// QoS 1 message is stored before mochi reads the next. QoS 2 messages are
+// always stored before mochi reads on. A message whose samples cannot be
+// stored (the broker is closing) is neither acknowledged nor passed on, nor
+// are the client's messages after it: the publisher sends them again when
+// it reconnects. A message that does not decode is acknowledged, passed on and
 // logged. An edge node's NDEATH, the MQTT will the broker publishes for it,
 // is handled the same way, though nobody waits for its acknowledgement.
 //
@@ -65,7 +73,7 @@ type brokerOptions struct {
 // store every sample a second time.
 func IngestInline(sink monitoring.Sink, host *sparkplug.Host, now func() time.Time) BrokerOption {
 	return func(o *brokerOptions) {
-		o.inline = &inlineHook{sink: sink, host: host, now: now}
+		o.inline = &inlineHook{sink: sink, host: host, now: now, acks: map[*mochi.Client]chan pending{}}
 	}
 }
 
@@ -159,12 +167,15 @@ type inlineHook struct {
 	ctx        context.Context // ends at Close: stop retrying
 	cancel     context.CancelFunc
 	closing    atomic.Bool
+
+	ackMu sync.Mutex
+	acks  map[*mochi.Client]chan pending // each client's acknowledger
 }
 
 func (h *inlineHook) ID() string { return "forkline-ingest" }
 
 func (h *inlineHook) Provides(b byte) bool {
-	return bytes.Contains([]byte{mochi.OnPublish, mochi.OnWill}, []byte{b})
+	return bytes.Contains([]byte{mochi.OnPublish, mochi.OnWill, mochi.OnDisconnect}, []byte{b})
 }
 
 // OnPublish runs in the publishing client's goroutine before the broker
@@ -173,11 +184,95 @@ func (h *inlineHook) OnPublish(cl *mochi.Client, pk packets.Packet) (packets.Pac
 	if cl.Net.Inline {
 		return pk, nil // the broker's own STATE and rebirth requests
 	}
-	if !h.handle(pk.TopicName, pk.Payload) {
-		// No PUBACK and no delivery: the publisher sends it again.
-		return pk, packets.ErrRejectPacket
+	sub, async := h.sink.(submitter)
+	if !async || pk.FixedHeader.Qos > 1 {
+		if !h.handle(pk.TopicName, pk.Payload) {
+			// No PUBACK and no delivery: the publisher sends it again.
+			return pk, packets.ErrRejectPacket
+		}
+		return pk, nil
 	}
-	return pk, nil
+	// Queue the samples in the client's order, and leave the PUBACK and
+	// the delivery to the client's acknowledger, which sends them once the
+	// samples are stored. mochi goes on reading the client's next message.
+	samples := h.decode(pk.TopicName, pk.Payload)
+	p := pending{pk: pk, samples: samples}
+	if len(samples) > 0 {
+		p.wait = sub.Submit(h.ctx, samples)
+	}
+	h.acker(cl) <- p
+	return pk, packets.ErrRejectPacket
+}
+
+// submitter is a sink that queues samples and waits for them apart,
+// booking what one goroutine submits in its order: the pipeline.
+type submitter interface {
+	Submit(ctx context.Context, samples []monitoring.Sample) (wait func() error)
+}
+
+// pending is a QoS 0 or 1 message whose samples are on their way to the
+// database.
+type pending struct {
+	pk      packets.Packet
+	samples []monitoring.Sample
+	wait    func() error // nil when the message has no samples
+}
+
+// ackQueueLen bounds a client's messages waiting for storage; beyond it
+// mochi stops reading from the client.
+const ackQueueLen = 1024
+
+// acker returns the queue of cl's acknowledger, starting it with the
+// client's first message. The queue ends when the client disconnects.
+func (h *inlineHook) acker(cl *mochi.Client) chan<- pending {
+	h.ackMu.Lock()
+	defer h.ackMu.Unlock()
+	q, ok := h.acks[cl]
+	if !ok {
+		q = make(chan pending, ackQueueLen)
+		h.acks[cl] = q
+		go h.acknowledge(cl, q)
+	}
+	return q
+}
+
+// acknowledge answers cl's messages in the order they came (MQTT 3.1.1,
+// 4.6): once a message's samples are stored, it sends the PUBACK and passes
+// the message on to the subscribers. A message whose samples cannot be
+// stored (the broker is closing) is neither; nor, then, are the ones after
+// it, which the publisher sends again too.
+func (h *inlineHook) acknowledge(cl *mochi.Client, q <-chan pending) {
+	failed := false
+	for p := range q {
+		if failed {
+			continue
+		}
+		if p.wait != nil && p.wait() != nil && !h.store(p.samples) {
+			failed = true
+			continue
+		}
+		if p.pk.FixedHeader.Qos > 0 {
+			// An error means the connection is gone: the publisher sends
+			// the message again, and the watermarks and the process
+			// values' keys recognise it.
+			_ = cl.WritePacket(packets.Packet{FixedHeader: packets.FixedHeader{Type: packets.Puback},
+				PacketID: p.pk.PacketID, ReasonCode: packets.CodeSuccess.Code})
+		}
+		if err := h.server.Publish(p.pk.TopicName, p.pk.Payload, p.pk.FixedHeader.Retain, p.pk.FixedHeader.Qos); err != nil && !h.closing.Load() {
+			h.logger.Warn("mqtt pass on", "topic", p.pk.TopicName, "err", err)
+		}
+	}
+}
+
+// OnDisconnect ends the acknowledger of a client that went away, once it
+// has answered what the client sent.
+func (h *inlineHook) OnDisconnect(cl *mochi.Client, _ error, _ bool) {
+	h.ackMu.Lock()
+	defer h.ackMu.Unlock()
+	if q, ok := h.acks[cl]; ok {
+		close(q)
+		delete(h.acks, cl)
+	}
 }
 
 // OnWill handles the will the broker is about to publish for a client that
@@ -187,9 +282,15 @@ func (h *inlineHook) OnWill(cl *mochi.Client, will mochi.Will) (mochi.Will, erro
 	return will, nil
 }
 
-// handle decodes a message, stores its samples and publishes what the host
-// asks to. It returns false when the samples could not be stored.
+// handle decodes a message and stores its samples. It returns false when
+// the samples could not be stored.
 func (h *inlineHook) handle(topic string, payload []byte) bool {
+	return h.store(h.decode(topic, payload))
+}
+
+// decode decodes a message into samples and publishes what the host asks
+// to (a rebirth request).
+func (h *inlineHook) decode(topic string, payload []byte) []monitoring.Sample {
 	var samples []monitoring.Sample
 	var publish []sparkplug.Message
 	switch {
@@ -214,6 +315,12 @@ func (h *inlineHook) handle(topic string, payload []byte) bool {
 			}
 		}
 	}
+	return samples
+}
+
+// store stores samples, retrying until it succeeds or the broker closes,
+// and returns false then.
+func (h *inlineHook) store(samples []monitoring.Sample) bool {
 	if len(samples) == 0 {
 		return true
 	}

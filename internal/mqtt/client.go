@@ -27,7 +27,9 @@ var subscriptions = map[string]byte{
 
 const (
 	// ingestWorkers call Sink.Ingest concurrently, so that the pipeline
-	// behind it can commit several messages in one transaction.
+	// behind it can commit several messages in one transaction. (A sink
+	// that can Submit, the pipeline, gets every message as it arrives, in
+	// order; the workers then only wait for them.)
 	ingestWorkers = 4
 	// queueLen bounds the messages between the ordered handler and the
 	// acknowledgements. Brokers usually hold back QoS 1 messages well
@@ -130,6 +132,7 @@ func (c *Client) Run(ctx context.Context) error {
 type job struct {
 	msg     paho.Message
 	samples []monitoring.Sample
+	wait    func() error  // set when the samples were submitted to the sink
 	done    chan struct{} // closed once the samples are stored
 }
 
@@ -281,6 +284,11 @@ func (s *session) receive(_ paho.Client, m paho.Message) {
 	j := &job{msg: m, samples: samples, done: make(chan struct{})}
 	if len(samples) == 0 {
 		close(j.done)
+	} else if sub, ok := c.sink.(submitter); ok {
+		// Queued here, in arrival order: the messages in flight join one
+		// transaction and an edge node's readings are booked in the order
+		// it sent them, whichever worker waits for them.
+		j.wait = sub.Submit(s.ctx, samples)
 	}
 	if !s.enqueue(s.acks, j) {
 		return
@@ -352,7 +360,9 @@ func (s *session) ingestLoop() {
 		case <-s.ctx.Done():
 			return
 		case j := <-s.work:
-			if !s.ingest(j.samples) {
+			if j.wait != nil && j.wait() == nil {
+				s.c.samples.Add(int64(len(j.samples)))
+			} else if !s.ingest(j.samples) {
 				return
 			}
 			close(j.done)
