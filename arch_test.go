@@ -31,7 +31,7 @@ var (
 	// allowed adapter-to-adapter imports: the storage adapter opens its two engines.
 	adapterExceptions = map[string][]string{"sqlstore": {"sqlite", "postgres"}, "mqtt": {"sparkplug"}, "simulator": {"sparkplug", "mqtt"}}
 	// test support: may import anything but cmd.
-	testSupport = []string{"storetest"}
+	testSupport = []string{"storetest", "browsertest"}
 	// third-party modules a capability may use for its own logic.
 	capabilityThirdParty = []string{"golang.org/x/crypto/"}
 )

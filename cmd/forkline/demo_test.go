@@ -23,7 +23,7 @@ func TestTheDemoPrintsItsSignInAndServesTheSamplePlant(t *testing.T) {
 	pr, pw := io.Pipe()
 	done := make(chan error, 1)
 	go func() {
-		done <- run(ctx, []string{"demo", "--db", dsn, "--addr", "127.0.0.1:0", "--log-level", "warn"}, func(string) string { return "" }, nil, pw, io.Discard)
+		done <- run(ctx, []string{"demo", "--db", dsn, "--addr", "127.0.0.1:0", "--mqtt-listen", "127.0.0.1:0", "--log-level", "warn"}, func(string) string { return "" }, nil, pw, io.Discard)
 		pw.Close()
 	}()
 	defer func() {

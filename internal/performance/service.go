@@ -99,10 +99,6 @@ func NewService(src Source, now func() time.Time) *Service {
 	return &Service{src: src, now: now, MicroStop: 2 * time.Minute, HourlyAfter: 3 * 24 * time.Hour}
 }
 
-func invalid(field, rule, msg string) error {
-	return &forkline.Error{Code: forkline.Invalid, Msg: msg, Fields: []forkline.FieldProblem{{Field: field, Rule: rule, Msg: msg}}}
-}
-
 func (s *Service) check(ctx context.Context, q Query, longest time.Duration) error {
 	a, err := forkline.RequireActor(ctx)
 	if err != nil {

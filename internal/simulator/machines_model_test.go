@@ -15,11 +15,9 @@ func machineOf(t *testing.T, code string, seed int64) *simulator.Machine {
 	t.Helper()
 	for _, e := range simulator.DemoLayout().Equipment {
 		if e.Code == code {
-			loc := time.UTC
+			loc := time.FixedZone("EST", -5*3600)
 			if e.Site == "SPR" {
 				loc = time.FixedZone("CST", -6*3600)
-			} else {
-				loc = time.FixedZone("EST", -5*3600)
 			}
 			return simulator.NewMachine(e, loc, seed, day0)
 		}
