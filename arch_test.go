@@ -27,7 +27,7 @@ var (
 	// capabilities import forkline and platform packages, never each other.
 	capabilities = []string{"auth", "plant", "inventory", "recipe", "production", "monitoring", "performance"}
 	// adapters import capabilities, never each other, with the exceptions below.
-	adapters = []string{"sqlstore", "sqlite", "postgres", "httpapi", "web", "simulator", "fsma204", "b2mml", "sparkplug", "mqtt", "opcua"}
+	adapters = []string{"sqlstore", "sqlite", "postgres", "httpapi", "web", "simulator", "fsma204", "b2mml", "sparkplug", "mqtt", "opcua", "wiring"}
 	// allowed adapter-to-adapter imports: the storage adapter opens its two engines.
 	adapterExceptions = map[string][]string{"sqlstore": {"sqlite", "postgres"}, "mqtt": {"sparkplug"}, "simulator": {"sparkplug", "mqtt"}}
 	// test support: may import anything but cmd.

@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"github.com/forkline/forkline/internal/wiring"
 	"log/slog"
 	"time"
 
@@ -54,7 +55,7 @@ func openApp(ctx context.Context, dsn string, logger *slog.Logger) (*app, error)
 	authSvc := auth.NewService(db.Auth(), ids, now, auth.DefaultHashParams)
 	inv := inventory.NewService(db.Inventory(), ids, now)
 	pl := plant.NewService(db.Plant(), ids, now)
-	prod := production.NewService(db.Production(), productionLedger{inv}, authSvc, ids, now)
+	prod := production.NewService(db.Production(), wiring.ProductionLedger{Inv: inv}, authSvc, ids, now)
 	ms := db.Monitoring() // one store: it keeps its prepared statements
 	pipe := monitoring.NewPipeline(ms, ids, now, logger)
 	return &app{
@@ -66,7 +67,7 @@ func openApp(ctx context.Context, dsn string, logger *slog.Logger) (*app, error)
 		rcp:   recipe.NewService(db.Recipes(), authSvc, ids, now),
 		prod:  prod,
 		pipe:  pipe,
-		mon:   monitoring.NewService(ms, ms, equipmentLookup{pl}, pipe, now),
+		mon:   monitoring.NewService(ms, ms, wiring.EquipmentLookup{Plant: pl}, pipe, now),
 		perf:  performance.NewService(perfSource{plant: pl, store: ms, prod: prod}, now),
 	}, nil
 }

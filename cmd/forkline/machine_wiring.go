@@ -13,19 +13,6 @@ import (
 	"github.com/forkline/forkline/internal/sqlstore"
 )
 
-// equipmentLookup tells monitoring where equipment is, from the plant
-// master data. The services check the caller's permissions themselves; the
-// lookup itself runs as the system.
-type equipmentLookup struct{ p *plant.Service }
-
-func (l equipmentLookup) Equipment(ctx context.Context, id forkline.ID) (monitoring.Equipment, error) {
-	e, err := l.p.Equipment.Find(cliContext(ctx), id)
-	if err != nil {
-		return monitoring.Equipment{}, err
-	}
-	return monitoring.Equipment{ID: e.ID, SiteID: e.SiteID, LineID: e.LineID, Code: e.Code, Name: e.Name}, nil
-}
-
 // perfSource is what the performance reports read: monitoring's intervals,
 // counts, hours, shifts and rates, the plant's sites and lines, and the
 // orders production ran.

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"github.com/forkline/forkline/internal/wiring"
 	"io"
 	"log/slog"
 	"net/http"
@@ -112,7 +113,7 @@ func startAdditionPlant(b *testing.B, dsn string, ops, lots, n int) *additionPla
 	auths := auth.NewService(db.Auth(), ids, now, auth.HashParams{Time: 1, Memory: 64, Threads: 1})
 	inv := inventory.NewService(db.Inventory(), ids, now)
 	rcp := recipe.NewService(db.Recipes(), auths, ids, now)
-	prod := production.NewService(db.Production(), testLedger{inv}, auths, ids, now)
+	prod := production.NewService(db.Production(), wiring.ProductionLedger{Inv: inv}, auths, ids, now)
 	// The default level, info, formats one access-log line per request;
 	// io.Discard keeps the formatting without the terminal.
 	srv := httpapi.New(httpapi.Config{

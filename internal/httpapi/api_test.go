@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"github.com/forkline/forkline/internal/wiring"
 	"io"
 	"log/slog"
 	"net/http"
@@ -70,9 +71,9 @@ func newEnv(t testing.TB) *env {
 	}
 	e.inv = inventory.NewService(db.Inventory(), ids, now)
 	e.rcp = recipe.NewService(db.Recipes(), e.auth, ids, now)
-	e.prod = production.NewService(db.Production(), testLedger{e.inv}, e.auth, ids, now)
+	e.prod = production.NewService(db.Production(), wiring.ProductionLedger{Inv: e.inv}, e.auth, ids, now)
 	e.pipe = monitoring.NewPipeline(db.Monitoring(), ids, now, nil)
-	e.mon = monitoring.NewService(db.Monitoring(), db.Monitoring(), equipmentLookup{e.plant}, e.pipe, now)
+	e.mon = monitoring.NewService(db.Monitoring(), db.Monitoring(), wiring.EquipmentLookup{Plant: e.plant}, e.pipe, now)
 	pctx, stop := context.WithCancel(context.Background())
 	pdone := make(chan struct{})
 	go func() { e.pipe.Run(pctx); close(pdone) }()
@@ -165,57 +166,6 @@ func breadRecipe(flour forkline.ID) recipe.Content {
 			{Instruction: "Mix the dough", Additions: []forkline.ID{flour}, Parameters: []recipe.Parameter{{Name: "Mixing time", Unit: "min", Target: 8_000_000, Min: 6_000_000, Max: 10_000_000}}},
 			{Instruction: "Bake", Parameters: []recipe.Parameter{{Name: "Core temperature", Unit: "°C", Target: 96_000_000, Min: 92_000_000, Max: 99_000_000, CCP: true}}},
 		}}
-}
-
-// testLedger is how production reaches the ledger, as cmd/forkline wires it.
-type testLedger struct{ inv *inventory.Service }
-
-func testLot(l inventory.Lot) production.Lot {
-	return production.Lot{ID: l.ID, SiteID: l.SiteID, ItemID: l.ItemID, Code: l.Code, Status: string(l.Status), Expiry: l.Expiry}
-}
-
-func (a testLedger) Lot(ctx context.Context, id forkline.ID) (production.Lot, error) {
-	l, err := a.inv.Lot(ctx, id)
-	return testLot(l), err
-}
-
-func (a testLedger) FirstToExpire(ctx context.Context, site, item forkline.ID, q forkline.Quantity) (production.Lot, bool, error) {
-	sugg, _, err := a.inv.FEFO(ctx, inventory.FEFOInput{SiteID: site, ItemID: item, Quantity: q})
-	if err != nil || len(sugg) == 0 {
-		return production.Lot{}, false, err
-	}
-	return testLot(sugg[0].Lot), true, nil
-}
-
-func (a testLedger) Consume(ctx context.Context, in production.ConsumeInput) (production.Consumption, error) {
-	r, err := a.inv.Consume(ctx, inventory.ConsumeInput{LotID: in.LotID, LocationID: in.LocationID, Quantity: in.Quantity,
-		OrderRef: in.OrderRef, LineID: in.LineID, IdempotencyKey: in.IdempotencyKey})
-	if err != nil {
-		return production.Consumption{}, err
-	}
-	return production.Consumption{EventID: r.Events[0].ID, LotCode: r.Lot.Code}, nil
-}
-
-func (a testLedger) Produce(ctx context.Context, in production.ProduceInput) (production.Produced, error) {
-	status := inventory.Released
-	if in.Quarantine {
-		status = inventory.Quarantine
-	}
-	r, err := a.inv.Produce(ctx, inventory.ProduceInput{SiteID: in.SiteID, ItemID: in.ItemID, LocationID: in.LocationID, Quantity: in.Quantity,
-		OrderRef: in.OrderRef, LineID: in.LineID, Status: status, IdempotencyKey: in.IdempotencyKey})
-	if err != nil {
-		return production.Produced{}, err
-	}
-	return production.Produced{LotID: r.Lot.ID, LotCode: r.Lot.Code, Expiry: r.Lot.Expiry}, nil
-}
-
-func (a testLedger) ReleaseLot(ctx context.Context, id forkline.ID, reason string) error {
-	l, err := a.inv.Lot(ctx, id)
-	if err != nil || l.Status == inventory.Released {
-		return err
-	}
-	_, err = a.inv.ChangeStatus(ctx, inventory.StatusInput{LotID: id, To: inventory.Released, Reason: reason, IdempotencyKey: "production:release:" + id})
-	return err
 }
 
 // testB2MML gives the API the b2mml adapter, as cmd/forkline wires it.

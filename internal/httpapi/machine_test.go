@@ -15,18 +15,6 @@ import (
 	"github.com/forkline/forkline/internal/plant"
 )
 
-// equipmentLookup answers monitoring's questions about equipment from the
-// plant master data, as the wiring does.
-type equipmentLookup struct{ p *plant.Service }
-
-func (l equipmentLookup) Equipment(ctx context.Context, id forkline.ID) (monitoring.Equipment, error) {
-	e, err := l.p.Equipment.Find(sys, id)
-	if err != nil {
-		return monitoring.Equipment{}, err
-	}
-	return monitoring.Equipment{ID: e.ID, SiteID: e.SiteID, LineID: e.LineID, Code: e.Code, Name: e.Name}, nil
-}
-
 const (
 	ovenState = "spBv1.0/SPR/L1/OVN-1/State"
 	ovenGood  = "spBv1.0/SPR/L1/OVN-1/Good"

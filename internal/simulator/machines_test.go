@@ -2,6 +2,7 @@ package simulator_test
 
 import (
 	"context"
+	"github.com/forkline/forkline/internal/wiring"
 	"path/filepath"
 	"sync"
 	"testing"
@@ -78,15 +79,6 @@ func TestHistorySamplesAreAllOfMappedTagsAndInTimeOrder(t *testing.T) {
 	}
 }
 
-// equipmentOf answers monitoring's questions from the plant master data,
-// as cmd wires it.
-type equipmentOf struct{ p *plant.Service }
-
-func (e equipmentOf) Equipment(ctx context.Context, id forkline.ID) (monitoring.Equipment, error) {
-	eq, err := e.p.Equipment.Find(ctx, id)
-	return monitoring.Equipment{ID: eq.ID, SiteID: eq.SiteID, LineID: eq.LineID, Code: eq.Code, Name: eq.Name}, err
-}
-
 // TestTheSeededMachinesFillTheReportsThroughThePipeline seeds the demo's
 // master data and machines into SQLite, runs three hours of history through
 // the real pipeline and classifies the stops.
@@ -111,7 +103,7 @@ func TestTheSeededMachinesFillTheReportsThroughThePipeline(t *testing.T) {
 	}
 	store := db.Monitoring()
 	pipe := monitoring.NewPipeline(store, ids, clock, nil)
-	mon := monitoring.NewService(store, store, equipmentOf{pl}, pipe, clock)
+	mon := monitoring.NewService(store, store, wiring.EquipmentLookup{Plant: pl}, pipe, clock)
 	layout, err := simulator.SeedMachines(ctx, simulator.MachineDeps{Plant: pl, Monitoring: mon})
 	if err != nil {
 		t.Fatal(err)

@@ -2,6 +2,7 @@ package simulator_test
 
 import (
 	"context"
+	"github.com/forkline/forkline/internal/wiring"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -46,7 +47,7 @@ func seed(t *testing.T) *seeded {
 	inv := inventory.NewService(db.Inventory(), ids, clock)
 	s := simulator.Services{Plant: plant.NewService(db.Plant(), ids, clock), Auth: authSvc, Inventory: inv,
 		Recipes:    recipe.NewService(db.Recipes(), authSvc, ids, clock),
-		Production: production.NewService(db.Production(), ledger{inv}, authSvc, ids, clock)}
+		Production: production.NewService(db.Production(), wiring.ProductionLedger{Inv: inv}, authSvc, ids, clock)}
 	ctx := forkline.WithActor(context.Background(), forkline.System)
 	start := time.Now()
 	if err := simulator.Seed(ctx, s, now); err != nil {
@@ -121,57 +122,6 @@ func TestTheDemoPlantHasATraceableHistory(t *testing.T) {
 			t.Errorf("the drill reached %d customers with %.1f%% accounted (%v); want customers and 100%%", len(r.Customers), r.Accounted, err)
 		}
 	}
-}
-
-// ledger is how cmd wires the material ledger into production.
-type ledger struct{ inv *inventory.Service }
-
-func prodLot(l inventory.Lot) production.Lot {
-	return production.Lot{ID: l.ID, SiteID: l.SiteID, ItemID: l.ItemID, Code: l.Code, Status: string(l.Status), Expiry: l.Expiry}
-}
-
-func (a ledger) Lot(ctx context.Context, id forkline.ID) (production.Lot, error) {
-	l, err := a.inv.Lot(ctx, id)
-	return prodLot(l), err
-}
-
-func (a ledger) FirstToExpire(ctx context.Context, site, item forkline.ID, q forkline.Quantity) (production.Lot, bool, error) {
-	sugg, _, err := a.inv.FEFO(ctx, inventory.FEFOInput{SiteID: site, ItemID: item, Quantity: q})
-	if err != nil || len(sugg) == 0 {
-		return production.Lot{}, false, err
-	}
-	return prodLot(sugg[0].Lot), true, nil
-}
-
-func (a ledger) Consume(ctx context.Context, in production.ConsumeInput) (production.Consumption, error) {
-	r, err := a.inv.Consume(ctx, inventory.ConsumeInput{LotID: in.LotID, LocationID: in.LocationID, Quantity: in.Quantity,
-		OrderRef: in.OrderRef, LineID: in.LineID, IdempotencyKey: in.IdempotencyKey})
-	if err != nil {
-		return production.Consumption{}, err
-	}
-	return production.Consumption{EventID: r.Events[0].ID, LotCode: r.Lot.Code}, nil
-}
-
-func (a ledger) Produce(ctx context.Context, in production.ProduceInput) (production.Produced, error) {
-	status := inventory.Released
-	if in.Quarantine {
-		status = inventory.Quarantine
-	}
-	r, err := a.inv.Produce(ctx, inventory.ProduceInput{SiteID: in.SiteID, ItemID: in.ItemID, LocationID: in.LocationID, Quantity: in.Quantity,
-		OrderRef: in.OrderRef, LineID: in.LineID, Status: status, IdempotencyKey: in.IdempotencyKey})
-	if err != nil {
-		return production.Produced{}, err
-	}
-	return production.Produced{LotID: r.Lot.ID, LotCode: r.Lot.Code, Expiry: r.Lot.Expiry}, nil
-}
-
-func (a ledger) ReleaseLot(ctx context.Context, id forkline.ID, reason string) error {
-	l, err := a.inv.Lot(ctx, id)
-	if err != nil || l.Status == inventory.Released {
-		return err
-	}
-	_, err = a.inv.ChangeStatus(ctx, inventory.StatusInput{LotID: id, To: inventory.Released, Reason: reason, IdempotencyKey: "production:release:" + id})
-	return err
 }
 
 // as is the context of a demo user, as after signing in.

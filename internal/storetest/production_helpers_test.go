@@ -1,8 +1,8 @@
 package storetest_test
 
 import (
-	"context"
 	"fmt"
+	"github.com/forkline/forkline/internal/wiring"
 	"testing"
 	"time"
 
@@ -14,59 +14,6 @@ import (
 	"github.com/forkline/forkline/internal/sqlstore"
 	"github.com/forkline/forkline/internal/storetest"
 )
-
-// ledgerAdapter is how cmd wires the material ledger into production:
-// production declares the small interface it needs, inventory.Service
-// provides it.
-type ledgerAdapter struct{ inv *inventory.Service }
-
-func prodLot(l inventory.Lot) production.Lot {
-	return production.Lot{ID: l.ID, SiteID: l.SiteID, ItemID: l.ItemID, Code: l.Code, Status: string(l.Status), Expiry: l.Expiry}
-}
-
-func (a ledgerAdapter) Lot(ctx context.Context, id forkline.ID) (production.Lot, error) {
-	l, err := a.inv.Lot(ctx, id)
-	return prodLot(l), err
-}
-
-func (a ledgerAdapter) FirstToExpire(ctx context.Context, site, item forkline.ID, q forkline.Quantity) (production.Lot, bool, error) {
-	sugg, _, err := a.inv.FEFO(ctx, inventory.FEFOInput{SiteID: site, ItemID: item, Quantity: q})
-	if err != nil || len(sugg) == 0 {
-		return production.Lot{}, false, err
-	}
-	return prodLot(sugg[0].Lot), true, nil
-}
-
-func (a ledgerAdapter) Consume(ctx context.Context, in production.ConsumeInput) (production.Consumption, error) {
-	r, err := a.inv.Consume(ctx, inventory.ConsumeInput{LotID: in.LotID, LocationID: in.LocationID, Quantity: in.Quantity,
-		OrderRef: in.OrderRef, LineID: in.LineID, IdempotencyKey: in.IdempotencyKey})
-	if err != nil {
-		return production.Consumption{}, err
-	}
-	return production.Consumption{EventID: r.Events[0].ID, LotCode: r.Lot.Code}, nil
-}
-
-func (a ledgerAdapter) Produce(ctx context.Context, in production.ProduceInput) (production.Produced, error) {
-	status := inventory.Released
-	if in.Quarantine {
-		status = inventory.Quarantine
-	}
-	r, err := a.inv.Produce(ctx, inventory.ProduceInput{SiteID: in.SiteID, ItemID: in.ItemID, LocationID: in.LocationID, Quantity: in.Quantity,
-		OrderRef: in.OrderRef, LineID: in.LineID, Status: status, IdempotencyKey: in.IdempotencyKey})
-	if err != nil {
-		return production.Produced{}, err
-	}
-	return production.Produced{LotID: r.Lot.ID, LotCode: r.Lot.Code, Expiry: r.Lot.Expiry}, nil
-}
-
-func (a ledgerAdapter) ReleaseLot(ctx context.Context, id forkline.ID, reason string) error {
-	l, err := a.inv.Lot(ctx, id)
-	if err != nil || l.Status == inventory.Released {
-		return err
-	}
-	_, err = a.inv.ChangeStatus(ctx, inventory.StatusInput{LotID: id, To: inventory.Released, Reason: reason, IdempotencyKey: "production:release:" + id})
-	return err
-}
 
 // prodWorld is a recipe world with the production service, a cooler, an
 // approved supplier and an approved bread recipe.
@@ -83,7 +30,7 @@ func newProdWorld(t *testing.T, db *sqlstore.DB, c *storetest.Clock) *prodWorld 
 	t.Helper()
 	rw := newRecipeWorld(t, db, c)
 	pw := &prodWorld{recipeWorld: rw,
-		prod:     production.NewService(db.Production(), ledgerAdapter{rw.inv}, rw.signer, rw.ids, c.Now),
+		prod:     production.NewService(db.Production(), wiring.ProductionLedger{Inv: rw.inv}, rw.signer, rw.ids, c.Now),
 		cooler:   rw.location(t, rw.site, "COOLER"),
 		supplier: rw.supplier(t, rw.site, "GPM", "Great Plains Milling", plant.Approved)}
 	_, pw.bread = rw.approved(t, "R-BREAD", rw.b.bread, rw.breadContent())

@@ -2,6 +2,7 @@ package storetest_test
 
 import (
 	"context"
+	"github.com/forkline/forkline/internal/wiring"
 	"sync"
 	"testing"
 
@@ -14,13 +15,13 @@ import (
 // lossyLedger books consumptions in the real ledger but loses the answer of
 // the next lose ones, as a dropped connection would.
 type lossyLedger struct {
-	ledgerAdapter
+	wiring.ProductionLedger
 	mu   sync.Mutex
 	lose int
 }
 
 func (l *lossyLedger) Consume(ctx context.Context, in production.ConsumeInput) (production.Consumption, error) {
-	c, err := l.ledgerAdapter.Consume(ctx, in)
+	c, err := l.ProductionLedger.Consume(ctx, in)
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	if err == nil && l.lose > 0 {
@@ -37,7 +38,7 @@ func TestProductionAdditionRetry(t *testing.T) {
 	t.Parallel()
 	storetest.Run(t, func(t *testing.T, db *sqlstore.DB, c *storetest.Clock) {
 		pw := newProdWorld(t, db, c)
-		ledger := &lossyLedger{ledgerAdapter: ledgerAdapter{pw.inv}}
+		ledger := &lossyLedger{ProductionLedger: wiring.ProductionLedger{Inv: pw.inv}}
 		prod := production.NewService(db.Production(), ledger, pw.signer, pw.ids, c.Now)
 		o := pw.running(t, "PO-1", pw.b.bread, pw.newLine(t), "100 kg")
 		flour := pw.lot(t, pw.b.flour, "100 kg", date(6, 1))

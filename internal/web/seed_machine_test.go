@@ -15,14 +15,6 @@ import (
 	"github.com/forkline/forkline/internal/web"
 )
 
-// plantEquipment is how cmd/forkline tells monitoring where equipment is.
-type plantEquipment struct{ plant *plant.Service }
-
-func (p plantEquipment) Equipment(ctx context.Context, id forkline.ID) (monitoring.Equipment, error) {
-	e, err := p.plant.Equipment.Find(forkline.WithActor(ctx, forkline.System), id)
-	return monitoring.Equipment{ID: e.ID, SiteID: e.SiteID, LineID: e.LineID, Code: e.Code, Name: e.Name}, err
-}
-
 // fakePerf stands in for performance.Service: it computes OEE and stops
 // from the monitoring data with the performance package's pure functions,
 // per equipment, summed per line (no shifts: By "day" and "shift" give one

@@ -3,6 +3,7 @@ package web_test
 import (
 	"bytes"
 	"context"
+	"github.com/forkline/forkline/internal/wiring"
 	"io"
 	"log/slog"
 	"net/http"
@@ -117,14 +118,14 @@ func newEnv(t *testing.T) *env {
 	aud := audit.NewService(db)
 	e.inv = inventory.NewService(db.Inventory(), ids, clk.Now)
 	e.rcp = recipe.NewService(db.Recipes(), e.auth, ids, clk.Now)
-	e.prod = production.NewService(db.Production(), ledgerAdapter{e.inv}, e.auth, ids, clk.Now)
+	e.prod = production.NewService(db.Production(), wiring.ProductionLedger{Inv: e.inv}, e.auth, ids, clk.Now)
 	ms := db.Monitoring()
 	e.pipe = monitoring.NewPipeline(ms, ids, clk.Now, logger)
 	pctx, stopPipe := context.WithCancel(ctx)
 	piped := make(chan struct{})
 	go func() { defer close(piped); _ = e.pipe.Run(pctx) }()
 	t.Cleanup(func() { stopPipe(); <-piped })
-	e.mon = monitoring.NewService(ms, ms, plantEquipment{e.plant}, e.pipe, clk.Now)
+	e.mon = monitoring.NewService(ms, ms, wiring.EquipmentLookup{Plant: e.plant}, e.pipe, clk.Now)
 	e.perf = &fakePerf{mon: e.mon, now: clk.Now}
 	e.ui = web.New(web.Config{Logger: logger, Plant: e.plant, Auth: e.auth, Audit: aud, Inventory: e.inv, Recipes: e.rcp, Production: e.prod,
 		Monitoring: e.mon, Performance: e.perf, Now: clk.Now})
@@ -224,57 +225,4 @@ func (e *env) do(t *testing.T, c *http.Client, method, path, contentType string,
 		t.Fatalf("%s %s: read body: %v", method, path, err)
 	}
 	return response{status: resp.StatusCode, location: resp.Header.Get("Location"), body: string(b)}
-}
-
-// ledgerAdapter is how cmd/forkline wires the material ledger into
-// production: production declares the small interface it needs,
-// inventory.Service provides it.
-type ledgerAdapter struct{ inv *inventory.Service }
-
-func prodLot(l inventory.Lot) production.Lot {
-	return production.Lot{ID: l.ID, SiteID: l.SiteID, ItemID: l.ItemID, Code: l.Code, Status: string(l.Status), Expiry: l.Expiry}
-}
-
-func (a ledgerAdapter) Lot(ctx context.Context, id forkline.ID) (production.Lot, error) {
-	l, err := a.inv.Lot(ctx, id)
-	return prodLot(l), err
-}
-
-func (a ledgerAdapter) FirstToExpire(ctx context.Context, site, item forkline.ID, q forkline.Quantity) (production.Lot, bool, error) {
-	sugg, _, err := a.inv.FEFO(ctx, inventory.FEFOInput{SiteID: site, ItemID: item, Quantity: q})
-	if err != nil || len(sugg) == 0 {
-		return production.Lot{}, false, err
-	}
-	return prodLot(sugg[0].Lot), true, nil
-}
-
-func (a ledgerAdapter) Consume(ctx context.Context, in production.ConsumeInput) (production.Consumption, error) {
-	r, err := a.inv.Consume(ctx, inventory.ConsumeInput{LotID: in.LotID, LocationID: in.LocationID, Quantity: in.Quantity,
-		OrderRef: in.OrderRef, LineID: in.LineID, IdempotencyKey: in.IdempotencyKey})
-	if err != nil {
-		return production.Consumption{}, err
-	}
-	return production.Consumption{EventID: r.Events[0].ID, LotCode: r.Lot.Code}, nil
-}
-
-func (a ledgerAdapter) Produce(ctx context.Context, in production.ProduceInput) (production.Produced, error) {
-	status := inventory.Released
-	if in.Quarantine {
-		status = inventory.Quarantine
-	}
-	r, err := a.inv.Produce(ctx, inventory.ProduceInput{SiteID: in.SiteID, ItemID: in.ItemID, LocationID: in.LocationID, Quantity: in.Quantity,
-		OrderRef: in.OrderRef, LineID: in.LineID, Status: status, IdempotencyKey: in.IdempotencyKey})
-	if err != nil {
-		return production.Produced{}, err
-	}
-	return production.Produced{LotID: r.Lot.ID, LotCode: r.Lot.Code, Expiry: r.Lot.Expiry}, nil
-}
-
-func (a ledgerAdapter) ReleaseLot(ctx context.Context, id forkline.ID, reason string) error {
-	l, err := a.inv.Lot(ctx, id)
-	if err != nil || l.Status == inventory.Released {
-		return err
-	}
-	_, err = a.inv.ChangeStatus(ctx, inventory.StatusInput{LotID: id, To: inventory.Released, Reason: reason, IdempotencyKey: "production:release:" + id})
-	return err
 }
