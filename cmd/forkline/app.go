@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"fmt"
-	"github.com/forkline/forkline/internal/wiring"
 	"log/slog"
 	"time"
 
@@ -17,6 +16,7 @@ import (
 	"github.com/forkline/forkline/internal/production"
 	"github.com/forkline/forkline/internal/recipe"
 	"github.com/forkline/forkline/internal/sqlstore"
+	"github.com/forkline/forkline/internal/wiring"
 )
 
 // app is the wired application: one database and the services over it.

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"fmt"
-	"github.com/forkline/forkline/internal/wiring"
 	"io"
 	"log/slog"
 	"net/http"
@@ -26,6 +25,7 @@ import (
 	"github.com/forkline/forkline/internal/recipe"
 	"github.com/forkline/forkline/internal/sqlstore"
 	"github.com/forkline/forkline/internal/storetest"
+	"github.com/forkline/forkline/internal/wiring"
 )
 
 // BenchmarkMaterialAdditions measures material additions through the HTTP

@@ -5,7 +5,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"github.com/forkline/forkline/internal/wiring"
 	"io"
 	"log/slog"
 	"net/http"
@@ -27,6 +26,7 @@ import (
 	"github.com/forkline/forkline/internal/production"
 	"github.com/forkline/forkline/internal/recipe"
 	"github.com/forkline/forkline/internal/sqlstore"
+	"github.com/forkline/forkline/internal/wiring"
 )
 
 // env is a running API over a fresh SQLite database with one site, one

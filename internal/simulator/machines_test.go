@@ -2,7 +2,6 @@ package simulator_test
 
 import (
 	"context"
-	"github.com/forkline/forkline/internal/wiring"
 	"path/filepath"
 	"sync"
 	"testing"
@@ -14,6 +13,7 @@ import (
 	"github.com/forkline/forkline/internal/plant"
 	"github.com/forkline/forkline/internal/simulator"
 	"github.com/forkline/forkline/internal/sqlstore"
+	"github.com/forkline/forkline/internal/wiring"
 )
 
 // recordingSink keeps what it is given.

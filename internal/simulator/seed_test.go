@@ -2,7 +2,6 @@ package simulator_test
 
 import (
 	"context"
-	"github.com/forkline/forkline/internal/wiring"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -17,6 +16,7 @@ import (
 	"github.com/forkline/forkline/internal/recipe"
 	"github.com/forkline/forkline/internal/simulator"
 	"github.com/forkline/forkline/internal/sqlstore"
+	"github.com/forkline/forkline/internal/wiring"
 )
 
 // seeded is the demo plant seeded into a fresh SQLite database, with

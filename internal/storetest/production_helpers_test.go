@@ -2,7 +2,6 @@ package storetest_test
 
 import (
 	"fmt"
-	"github.com/forkline/forkline/internal/wiring"
 	"testing"
 	"time"
 
@@ -13,6 +12,7 @@ import (
 	"github.com/forkline/forkline/internal/recipe"
 	"github.com/forkline/forkline/internal/sqlstore"
 	"github.com/forkline/forkline/internal/storetest"
+	"github.com/forkline/forkline/internal/wiring"
 )
 
 // prodWorld is a recipe world with the production service, a cooler, an

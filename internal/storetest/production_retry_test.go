@@ -2,7 +2,6 @@ package storetest_test
 
 import (
 	"context"
-	"github.com/forkline/forkline/internal/wiring"
 	"sync"
 	"testing"
 
@@ -10,6 +9,7 @@ import (
 	"github.com/forkline/forkline/internal/production"
 	"github.com/forkline/forkline/internal/sqlstore"
 	"github.com/forkline/forkline/internal/storetest"
+	"github.com/forkline/forkline/internal/wiring"
 )
 
 // lossyLedger books consumptions in the real ledger but loses the answer of

@@ -3,7 +3,6 @@ package web_test
 import (
 	"context"
 	"errors"
-	"github.com/forkline/forkline/internal/browsertest"
 	"os"
 	"path/filepath"
 	"strings"
@@ -11,10 +10,10 @@ import (
 	"time"
 
 	"github.com/chromedp/chromedp"
+
+	"github.com/forkline/forkline/internal/browsertest"
 )
 
-// chromium returns the path of the Chromium to drive. Without one the
-// browser tests skip, except in CI (CI=true), where they must run.
 // moduleRoot returns the folder holding go.mod, above the test's working directory.
 func moduleRoot(t *testing.T) string {
 	t.Helper()

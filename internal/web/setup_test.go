@@ -3,7 +3,6 @@ package web_test
 import (
 	"bytes"
 	"context"
-	"github.com/forkline/forkline/internal/wiring"
 	"io"
 	"log/slog"
 	"net/http"
@@ -27,6 +26,7 @@ import (
 	"github.com/forkline/forkline/internal/recipe"
 	"github.com/forkline/forkline/internal/sqlstore"
 	"github.com/forkline/forkline/internal/web"
+	"github.com/forkline/forkline/internal/wiring"
 )
 
 // password is every test user's password.
