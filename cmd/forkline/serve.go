@@ -82,6 +82,12 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 				logger.Error("demo machines stopped", "err", err)
 			}
 		}()
+		// Deliveries, batches and shipments go on through the ledger.
+		ledger, err := simulator.NewLiveLedger(cliContext(ctx), simulator.Services{Plant: a.plant, Auth: a.auth, Inventory: a.inv, Recipes: a.rcp, Production: a.prod}, "SPR")
+		if err != nil {
+			return err
+		}
+		go ledger.Run(ctx, max(time.Second, time.Duration(float64(2*time.Minute)/speed)), a.now, logger)
 	}
 	ui := newUI(a, logger, c.SecureCookies)
 	srv := httpapi.New(httpapi.Config{

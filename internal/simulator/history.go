@@ -127,54 +127,74 @@ func (h *historian) day(day time.Time, n int) error {
 		return err
 	}
 	// Production: each recipe once a day, inputs picked first-expired-first-out.
-	for i, r := range products {
-		order := fmt.Sprintf("WO-%s-%d", day.Format("0102"), i+1)
-		t := at(7+2*i, 0)
-		for _, in := range r.inputs {
-			it := h.items[in[0]]
-			sugg, short, err := h.s.Inventory.FEFO(h.ctx, inventory.FEFOInput{SiteID: h.site, ItemID: it.ID, Quantity: h.qty(in[1]), AsOf: t})
-			if err != nil {
-				return err
-			}
-			if !short.IsZero() {
-				return fmt.Errorf("%s short of %s by %s", order, in[0], short)
-			}
-			for _, sg := range sugg {
-				if _, err := h.s.Inventory.Consume(h.ctx, inventory.ConsumeInput{LotID: sg.Lot.ID, LocationID: sg.LocationID, Quantity: sg.Take,
-					OrderRef: order, LineID: h.lines[r.line].ID, EventTime: t}); err != nil {
-					return fmt.Errorf("%s consume %s: %w", order, in[0], err)
-				}
-			}
-		}
-		made := h.qty(r.makes)
-		if r.item != "WIP-DOUGH-W" {
-			// Yield varies a little from batch to batch.
-			made = forkline.QuantityFromMicros(made.Micros()*int64(95+h.rnd.IntN(6))/100/1_000_000*1_000_000, made.Unit)
-		}
-		if _, err := h.s.Inventory.Produce(h.ctx, inventory.ProduceInput{SiteID: h.site, ItemID: h.items[r.item].ID, LocationID: h.outputLocation(r.item),
-			Quantity: made, OrderRef: order, LineID: h.lines[r.line].ID, ProducedAt: t.Add(90 * time.Minute)}); err != nil {
-			return fmt.Errorf("%s produce: %w", order, err)
+	for i := range products {
+		if err := h.make(i, fmt.Sprintf("WO-%s-%d", day.Format("0102"), i+1), at(7+2*i, 0), at(8+2*i, 30)); err != nil {
+			return err
 		}
 	}
 	// Afternoon shipments: each customer takes some finished goods.
 	for ci, c := range h.cuss {
-		for pi, code := range []string{"FG-WHITE-700", "FG-SESBUN-6", "FG-CCC-300", "FG-PBC-300", "FG-CUKE-SALAD"} {
+		for pi, code := range shipped {
 			if (ci+pi+n)%2 == 1 {
 				continue
 			}
-			it := h.items[code]
-			want := forkline.NewQuantity(int64(48+24*h.rnd.IntN(8)), forkline.Each)
-			sugg, _, err := h.s.Inventory.FEFO(h.ctx, inventory.FEFOInput{SiteID: h.site, ItemID: it.ID, Quantity: want, CustomerID: c.ID, AsOf: at(16, 0)})
-			if err != nil {
+			if err := h.ship(c, code, fmt.Sprintf("BOL-%s-%02d", day.Format("0102"), ci*10+pi), at(16, 0), at(16, ci*10+pi)); err != nil {
 				return err
 			}
-			bol := fmt.Sprintf("BOL-%s-%02d", day.Format("0102"), ci*10+pi)
-			for _, sg := range sugg {
-				if _, err := h.s.Inventory.Ship(h.ctx, inventory.ShipInput{LotID: sg.Lot.ID, LocationID: sg.LocationID, Quantity: sg.Take,
-					CustomerID: c.ID, ShipToID: c.ShipTos[h.rnd.IntN(len(c.ShipTos))].ID, DocType: "BOL", DocNumber: bol, ShippedAt: at(16, ci*10+pi)}); err != nil {
-					return fmt.Errorf("ship %s to %s: %w", code, c.Code, err)
-				}
+		}
+	}
+	return nil
+}
+
+// shipped are the finished goods customers take.
+var shipped = []string{"FG-WHITE-700", "FG-SESBUN-6", "FG-CCC-300", "FG-PBC-300", "FG-CUKE-SALAD"}
+
+// make books a batch of product i for order: its inputs consumed at t,
+// first-expired-first-out, its output produced at done.
+func (h *historian) make(i int, order string, t, done time.Time) error {
+	r := products[i]
+	for _, in := range r.inputs {
+		it := h.items[in[0]]
+		sugg, short, err := h.s.Inventory.FEFO(h.ctx, inventory.FEFOInput{SiteID: h.site, ItemID: it.ID, Quantity: h.qty(in[1]), AsOf: t})
+		if err != nil {
+			return err
+		}
+		if !short.IsZero() {
+			return fmt.Errorf("%s short of %s by %s", order, in[0], short)
+		}
+		for _, sg := range sugg {
+			if _, err := h.s.Inventory.Consume(h.ctx, inventory.ConsumeInput{LotID: sg.Lot.ID, LocationID: sg.LocationID, Quantity: sg.Take,
+				OrderRef: order, LineID: h.lines[r.line].ID, EventTime: t}); err != nil {
+				return fmt.Errorf("%s consume %s: %w", order, in[0], err)
 			}
+		}
+	}
+	made := h.qty(r.makes)
+	if r.item != "WIP-DOUGH-W" {
+		// Yield varies a little from batch to batch.
+		made = forkline.QuantityFromMicros(made.Micros()*int64(95+h.rnd.IntN(6))/100/1_000_000*1_000_000, made.Unit)
+	}
+	if _, err := h.s.Inventory.Produce(h.ctx, inventory.ProduceInput{SiteID: h.site, ItemID: h.items[r.item].ID, LocationID: h.outputLocation(r.item),
+		Quantity: made, OrderRef: order, LineID: h.lines[r.line].ID, ProducedAt: done}); err != nil {
+		return fmt.Errorf("%s produce: %w", order, err)
+	}
+	return nil
+}
+
+// ship books a shipment of some of item code to customer c under bol,
+// picked first-expired-first-out as of asOf (with the customer's shelf-life
+// need), shipped at t.
+func (h *historian) ship(c plant.Customer, code, bol string, asOf, t time.Time) error {
+	it := h.items[code]
+	want := forkline.NewQuantity(int64(48+24*h.rnd.IntN(8)), forkline.Each)
+	sugg, _, err := h.s.Inventory.FEFO(h.ctx, inventory.FEFOInput{SiteID: h.site, ItemID: it.ID, Quantity: want, CustomerID: c.ID, AsOf: asOf})
+	if err != nil {
+		return err
+	}
+	for _, sg := range sugg {
+		if _, err := h.s.Inventory.Ship(h.ctx, inventory.ShipInput{LotID: sg.Lot.ID, LocationID: sg.LocationID, Quantity: sg.Take,
+			CustomerID: c.ID, ShipToID: c.ShipTos[h.rnd.IntN(len(c.ShipTos))].ID, DocType: "BOL", DocNumber: bol, ShippedAt: t}); err != nil {
+			return fmt.Errorf("ship %s to %s: %w", code, c.Code, err)
 		}
 	}
 	return nil
