@@ -90,7 +90,9 @@ func startMachineData(ctx context.Context, a *app, c machineConfig, logger *slog
 	if err != nil {
 		return nil, err
 	}
-	ctx, cancel := context.WithCancel(ctx)
+	// Ingest outlives the request that started it: Stop ends it, after the
+	// HTTP server has finished its requests (HTTP ingest among them).
+	ctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
 	m := &machineData{pipe: a.pipe, stop: cancel}
 	m.run(func() {
 		if err := a.pipe.Run(ctx); err != nil && !errors.Is(err, context.Canceled) {

@@ -67,6 +67,9 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	if demo && (mc.MQTTListen == "off" || mc.MQTTURL != "") {
 		return fmt.Errorf("demo runs its machines through the embedded MQTT broker: leave --mqtt-url empty and --mqtt-listen on")
 	}
+	if demo && speed > 1 {
+		a.pipe.MaxAhead = 365 * 24 * time.Hour // the simulated machines' clocks run ahead on purpose
+	}
 	md, err := startMachineData(ctx, a, mc, logger)
 	if err != nil {
 		return err

@@ -73,6 +73,7 @@ func newEnv(t testing.TB) *env {
 	e.rcp = recipe.NewService(db.Recipes(), e.auth, ids, now)
 	e.prod = production.NewService(db.Production(), wiring.ProductionLedger{Inv: e.inv}, e.auth, ids, now)
 	e.pipe = monitoring.NewPipeline(db.Monitoring(), ids, now, nil)
+	e.pipe.MaxAhead = 24 * time.Hour // the test's clock stands at 08:00 while machines report the morning
 	e.mon = monitoring.NewService(db.Monitoring(), db.Monitoring(), wiring.EquipmentLookup{Plant: e.plant}, e.pipe, now)
 	pctx, stop := context.WithCancel(context.Background())
 	pdone := make(chan struct{})

@@ -1,6 +1,7 @@
 package httpapi
 
 import (
+	"mime"
 	"net/http"
 	"time"
 
@@ -40,7 +41,7 @@ func (s *Server) machineRoutes() []Route {
 
 func (s *Server) handleIngest() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if ct := r.Header.Get("Content-Type"); ct != "" && ct != "application/json" {
+		if ct, _, err := mime.ParseMediaType(r.Header.Get("Content-Type")); r.Header.Get("Content-Type") != "" && (err != nil || ct != "application/json") {
 			s.fail(w, r, &forkline.Error{Code: forkline.Invalid, Msg: "Send the samples as application/json."})
 			return
 		}

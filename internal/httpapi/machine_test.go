@@ -126,6 +126,7 @@ func TestIngestRefusesBadSamplesWhole(t *testing.T) {
 		{sampleBody(`{"address":"a","time":"2026-03-02T08:00:00Z","value":[1]}`), "samples[0].value", "type"},
 		{sampleBody(`{"address":"a","time":"2026-03-02T08:00:00Z","value":{"v":1}}`), "samples[0].value", "type"},
 		{`{}`, "samples", "required"},
+		{sampleBody(`{"address":"a","time":"9999-12-31T23:00:00-23:00","value":1}`), "samples[0].time", "range"},
 	} {
 		code, body := e.call(forkline.RoleIntegration, "POST", "/api/v1/machine/samples", c.body)
 		if code != http.StatusUnprocessableEntity || !hasField(decodeProblem(t, body), c.field, c.rule) {

@@ -67,6 +67,8 @@ func DecodeSamples(body io.Reader) ([]monitoring.Sample, error) {
 		t, err := time.Parse(time.RFC3339Nano, s.Time)
 		if err != nil {
 			p.Add(f+".time", "time", "time must be an RFC 3339 time such as 2026-11-27T08:00:00.250Z")
+		} else if u := t.UTC(); u.Year() < 2000 || u.Year() > 9998 {
+			p.Add(f+".time", "range", "time must be a time of this century")
 		}
 		v, ok := sampleValue(s.Value)
 		if !ok {

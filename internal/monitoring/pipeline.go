@@ -27,10 +27,15 @@ type Pipeline struct {
 	MaxBatch int
 	// Retry is the longest wait between two attempts to write a batch.
 	Retry time.Duration
+	// MaxAhead is how far past the server's clock a sample's time may be
+	// (a machine's clock runs ahead); a later sample is invalid, since it
+	// would hold its tag's watermark in the future.
+	MaxAhead time.Duration
 
-	queue  chan *request
-	reload atomic.Bool
-	sites  atomic.Pointer[map[string]forkline.ID] // address -> site, for any goroutine
+	queue   chan *request
+	stopped chan struct{} // closed when Run returns
+	reload  atomic.Bool
+	sites   atomic.Pointer[map[string]forkline.ID] // address -> site, for any goroutine
 
 	// owned by the loop
 	tags  map[string]Tag
@@ -84,6 +89,12 @@ type request struct {
 	done    chan error
 }
 
+// minSampleTime is the earliest time a sample may carry; maxCounter bounds
+// a counter's value, the largest integer a float64 holds exactly.
+var minSampleTime = time.Date(2000, 1, 1, 0, 0, 0, 0, time.UTC)
+
+const maxCounter = 1 << 53
+
 // maxUnmapped bounds the unmapped addresses kept in memory.
 const maxUnmapped = 5000
 
@@ -94,8 +105,9 @@ func NewPipeline(store Store, ids *forkline.IDGenerator, now func() time.Time, l
 	}
 	return &Pipeline{
 		store: store, ids: ids, now: now, log: log,
-		MaxBatch: 20000, Retry: 5 * time.Second,
+		MaxBatch: 20000, Retry: 5 * time.Second, MaxAhead: 10 * time.Minute,
 		queue:    make(chan *request, 4096),
+		stopped:  make(chan struct{}),
 		unmapped: map[string]Unmapped{},
 		subs:     map[chan Change]struct{}{},
 	}
@@ -122,11 +134,21 @@ func (p *Pipeline) Submit(ctx context.Context, samples []Sample) (wait func() er
 	case p.queue <- r:
 	case <-ctx.Done():
 		return ctx.Err
+	case <-p.stopped:
+		return func() error { return ErrStopped }
 	}
 	return func() error {
 		select {
 		case err := <-r.done:
 			return err
+		case <-p.stopped:
+			// Run answered everything queued before it stopped.
+			select {
+			case err := <-r.done:
+				return err
+			default:
+				return ErrStopped
+			}
 		case <-ctx.Done():
 			// The batch may still commit; the caller does not acknowledge,
 			// so a redelivery is recognised by the watermarks.
@@ -210,30 +232,39 @@ func (p *Pipeline) load(ctx context.Context) error {
 		}
 	}
 	p.sites.Store(&sites)
-	if p.marks == nil {
-		marks, err := p.store.Watermarks(ctx)
-		if err != nil {
-			return err
-		}
-		p.marks = make(map[forkline.ID]Watermark, len(marks))
-		for _, m := range marks {
-			p.marks[m.TagID] = m
-		}
-		open, err := p.store.OpenIntervals(ctx)
-		if err != nil {
-			return err
-		}
-		p.open = make(map[forkline.ID]Interval, len(open))
-		for _, iv := range open {
-			p.open[iv.EquipmentID] = iv
-		}
+	// The database holds what was committed: the watermarks (a mapping that
+	// changed its role, address or equipment lost its own) and the open
+	// intervals, also after a write whose outcome was unknown.
+	marks, err := p.store.Watermarks(ctx)
+	if err != nil {
+		return err
+	}
+	p.marks = make(map[forkline.ID]Watermark, len(marks))
+	for _, m := range marks {
+		p.marks[m.TagID] = m
+	}
+	open, err := p.store.OpenIntervals(ctx)
+	if err != nil {
+		return err
+	}
+	p.open = make(map[forkline.ID]Interval, len(open))
+	for _, iv := range open {
+		p.open[iv.EquipmentID] = iv
 	}
 	return nil
 }
 
+// ErrStopped is what Ingest returns once the pipeline has stopped.
+var ErrStopped = &forkline.Error{Code: forkline.Unavailable, Msg: "Machine data ingest has stopped: the server is shutting down."}
+
 // Run loads the mappings and books batches until ctx ends. Requests still
-// queued then are answered with ctx's error.
+// queued then are answered with ctx's error; later ones with ErrStopped.
+// Run once.
 func (p *Pipeline) Run(ctx context.Context) error {
+	defer func() {
+		close(p.stopped)
+		p.drain(ErrStopped)
+	}()
 	for {
 		err := p.load(ctx)
 		if err == nil {
@@ -282,17 +313,30 @@ func (p *Pipeline) drain(err error) {
 	}
 }
 
-// book writes one batch, retrying while the database fails, and answers
-// each of its callers exactly once.
+// book writes one batch, retrying while the database is unavailable, and
+// answers each of its callers exactly once. After any failed write the
+// pipeline reads its state again from the database before it plans again,
+// so a write whose commit did happen (its answer lost) is not booked twice:
+// its samples are then repeats. A batch the database refuses as invalid (a
+// rule it breaks will not go away) is not retried: its callers get the
+// error and do not acknowledge. Everything else (the database down, busy,
+// a lost connection) is retried.
 func (p *Pipeline) book(ctx context.Context, batch []*request) {
-	if p.reload.Swap(false) {
-		if err := p.load(ctx); err != nil {
-			p.reload.Store(true)
-			p.log.Warn("machine data: cannot reload tag mappings", "err", err)
-		}
-	}
 	wait := 50 * time.Millisecond
 	for {
+		if p.reload.Swap(false) {
+			if err := p.load(ctx); err != nil {
+				p.reload.Store(true)
+				p.stats.failures.Add(1)
+				p.log.Warn("machine data: cannot read the pipeline's state; retrying", "err", err, "retryIn", wait)
+				if !sleep(ctx, wait) {
+					answer(batch, ctx.Err())
+					return
+				}
+				wait = min(wait*2, p.Retry)
+				continue
+			}
+		}
 		// Callers that gave up are left out; their samples come again.
 		live := batch[:0]
 		for _, r := range batch {
@@ -321,6 +365,12 @@ func (p *Pipeline) book(ctx context.Context, batch []*request) {
 			return
 		}
 		p.stats.failures.Add(1)
+		p.reload.Store(true)
+		if forkline.ErrorCode(err) == forkline.Invalid {
+			p.log.Error("machine data: batch refused by the database; not acknowledged", "err", err, "samples", b.size())
+			answer(batch, err)
+			return
+		}
 		p.log.Warn("machine data: batch not stored; retrying", "err", err, "samples", b.size(), "retryIn", wait)
 		if !sleep(ctx, wait) {
 			answer(batch, ctx.Err())
@@ -367,6 +417,7 @@ func (p *Pipeline) plan(batch []*request) (Batch, *next, Change) {
 	opened := map[forkline.ID]int{} // equipment -> index in b.Open
 	touched := map[forkline.ID]struct{}{}
 	change := Change{States: map[forkline.ID]Interval{}}
+	earliest, latest := minSampleTime, p.now().Add(p.MaxAhead)
 	mark := func(id forkline.ID) (Watermark, bool) {
 		if m, ok := nx.marks[id]; ok {
 			return m, true
@@ -392,6 +443,10 @@ func (p *Pipeline) plan(batch []*request) (Batch, *next, Change) {
 				continue
 			}
 			at := s.Time.UTC().Truncate(time.Microsecond)
+			if at.Before(earliest) || at.After(latest) {
+				nx.counts.invalid++ // a clock far off: it would block the tag
+				continue
+			}
 			if nx.oldest.IsZero() || at.Before(nx.oldest) {
 				nx.oldest = at
 			}
@@ -407,7 +462,7 @@ func (p *Pipeline) plan(batch []*request) (Batch, *next, Change) {
 				nx.counts.stored++
 			case RoleGood, RoleReject:
 				f, ok := s.Value.Float()
-				if !ok || f < 0 {
+				if !ok || f < 0 || f >= maxCounter || (t.CounterMax > 0 && f > float64(t.CounterMax)) {
 					nx.counts.invalid++
 					continue
 				}

@@ -374,3 +374,64 @@ func TestPipelineConcurrentIngest(t *testing.T) {
 		}
 	}
 }
+
+// A machine whose clock is far off cannot block its tags: a sample past the
+// server's clock (plus MaxAhead) or before 2000 is invalid, and the samples
+// after it still count.
+func TestPipelineRefusesTimesFarOff(t *testing.T) {
+	st := newMemStore(testTags...)
+	p, stop := startPipeline(t, st) // the clock stands at 09:00
+	defer stop()
+	ingest(t, p,
+		num(aGood, 0, 100),
+		Sample{Address: aGood, Time: at(0).AddDate(10, 0, 0), Value: NumberValue(5000)}, // 2036
+		Sample{Address: aGood, Time: time.Date(1999, 12, 31, 0, 0, 0, 0, time.UTC), Value: NumberValue(1)},
+		num(aGood, 60, 110),
+		num(aGood, 120, 1<<53), // not a counter value
+		num(aGood, 180, 125),
+	)
+	if diff := cmp.Diff(map[string][2]int64{"filler 08:01": {10, 0}, "filler 08:03": {15, 0}}, st.counts()); diff != "" {
+		t.Errorf("counts (-want +got):\n%s", diff)
+	}
+	if s := p.Stats(); s.Invalid != 3 {
+		t.Errorf("invalid = %d, want 3", s.Invalid)
+	}
+}
+
+// A batch the database refuses as invalid is not retried: its callers get
+// the error (and do not acknowledge); the next batch goes on.
+func TestPipelineDoesNotRetryARefusedBatch(t *testing.T) {
+	st := &refusingStore{memStore: newMemStore(testTags...)}
+	p, stop := startPipeline(t, st)
+	defer stop()
+	err := p.Ingest(context.Background(), []Sample{num(aTemp, 0, 72)})
+	if forkline.ErrorCode(err) != forkline.Invalid {
+		t.Fatalf("Ingest of a refused batch = %v, want invalid", err)
+	}
+	ingest(t, p, num(aTemp, 1, 72.5))
+	if len(st.vals) != 1 || p.Stats().Failures != 1 {
+		t.Errorf("values %v, failures %d; want the second batch stored after one failure", st.vals, p.Stats().Failures)
+	}
+}
+
+type refusingStore struct {
+	*memStore
+	refused bool
+}
+
+func (r *refusingStore) Write(ctx context.Context, b Batch) error {
+	if !r.refused {
+		r.refused = true
+		return &forkline.Error{Code: forkline.Invalid, Msg: "A value breaks a database rule."}
+	}
+	return r.memStore.Write(ctx, b)
+}
+
+// Once the pipeline has stopped, Ingest answers at once instead of waiting.
+func TestPipelineIngestAfterStop(t *testing.T) {
+	p, stop := startPipeline(t, newMemStore(testTags...))
+	stop()
+	if err := p.Ingest(context.Background(), []Sample{num(aTemp, 0, 72)}); !errors.Is(err, ErrStopped) {
+		t.Errorf("Ingest after stop = %v, want ErrStopped", err)
+	}
+}

@@ -109,7 +109,11 @@ func (s *Service) check(ctx context.Context, q Query, longest time.Duration) err
 		p.Add("site", "required", "site is required")
 	}
 	switch q.By {
-	case "", "shift", "day", "order":
+	case "", "shift", "day":
+	case "order":
+		if q.LineID == "" && q.EquipmentID == "" {
+			p.Add("by", "line", "OEE by order is for one line or one equipment: orders run on lines")
+		}
 	default:
 		p.Add("by", "enum", "by must be shift, day, order or empty")
 	}
@@ -241,16 +245,22 @@ func (s *Service) hourly(q Query, periods []Period) bool {
 	return true
 }
 
-func (s *Service) fromRaw(ctx context.Context, u Unit, r Range, periods []Period, now time.Time, rates map[string]time.Duration) ([]PeriodResult, error) {
-	span := r
+// coverage is the range the periods cover: a shift or day that starts before
+// the query's range, or ends after it, is counted whole.
+func coverage(r Range, periods []Period) Range {
 	for _, p := range periods {
-		if p.Start.Before(span.From) {
-			span.From = p.Start
+		if p.Start.Before(r.From) {
+			r.From = p.Start
 		}
-		if p.End.After(span.To) {
-			span.To = p.End
+		if p.End.After(r.To) {
+			r.To = p.End
 		}
 	}
+	return r
+}
+
+func (s *Service) fromRaw(ctx context.Context, u Unit, r Range, periods []Period, now time.Time, rates map[string]time.Duration) ([]PeriodResult, error) {
+	span := coverage(r, periods)
 	ivs, err := s.src.Intervals(ctx, u.EquipmentID, span)
 	if err != nil {
 		return nil, err
@@ -277,6 +287,7 @@ func (s *Service) fromRaw(ctx context.Context, u Unit, r Range, periods []Period
 // fromHours builds each period's result from the hourly roll-up, plus the
 // interval that still lasts, which the roll-up does not hold yet.
 func (s *Service) fromHours(ctx context.Context, u Unit, r Range, periods []Period, now time.Time) ([]PeriodResult, error) {
+	r = coverage(r, periods)
 	hours, err := s.src.Hours(ctx, u.EquipmentID, r)
 	if err != nil {
 		return nil, err
@@ -321,7 +332,7 @@ func (s *Service) fromHours(ctx context.Context, u Unit, r Range, periods []Peri
 			if to.After(from) {
 				d := to.Sub(from)
 				booked += d
-				addState(&res, iv.State, d)
+				addState(&res, iv, d)
 			}
 		}
 		if gap := res.POT - booked; gap > 0 {
@@ -340,8 +351,12 @@ func (s *Service) fromHours(ctx context.Context, u Unit, r Range, periods []Peri
 	return out, nil
 }
 
-func addState(r *Result, state string, d time.Duration) {
-	switch state {
+func addState(r *Result, iv Interval, d time.Duration) {
+	if iv.Planned && (iv.State == Down || iv.State == Idle || iv.State == Unknown) {
+		r.PDOT += d // a stop given a planned reason
+		return
+	}
+	switch iv.State {
 	case Running:
 		r.APT += d
 	case Changeover, Cleaning:

@@ -114,34 +114,58 @@ func history(start time.Time, days int, now time.Time) *memSource {
 	return m
 }
 
-// The hourly roll-up gives exactly the OEE that minutes and intervals give.
+// The hourly roll-up gives exactly the OEE that minutes and intervals give,
+// in UTC and in a site's own time zone, by day and by shift (a night shift
+// crossing midnight, days and shifts sticking out of the range), with the
+// interval that lasts given a planned reason.
 func TestHourlyReportsEqualRawReports(t *testing.T) {
 	start := time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC)
-	now := start.Add(4*24*time.Hour + 7*time.Hour + 13*time.Minute)
-	src := history(start, 5, now)
-	q := performance.Query{SiteID: siteID, Range: performance.Range{From: start, To: start.Add(5 * 24 * time.Hour)}, By: "day"}
-
-	hourly := performance.NewService(src, func() time.Time { return now })
-	hourly.HourlyAfter = 0
-	raw := performance.NewService(src, func() time.Time { return now })
-	raw.HourlyAfter = 365 * 24 * time.Hour
-
-	h, err := hourly.OEE(sysCtx, q)
+	// Data from a day before the range to now, after its end: the first and
+	// last days and shifts of a site east of UTC reach into both.
+	now := start.Add(5*24*time.Hour + 7*time.Hour + 13*time.Minute)
+	berlin, err := time.LoadLocation("Europe/Berlin")
 	if err != nil {
 		t.Fatal(err)
 	}
-	r, err := raw.OEE(sysCtx, q)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if len(r.Rows) != 5 {
-		t.Fatalf("%d rows, want 5 days", len(r.Rows))
-	}
-	if diff := cmp.Diff(r, h); diff != "" {
-		t.Errorf("hourly vs raw (-raw +hourly):\n%s", diff)
-	}
-	if !r.Total.OEE.Defined || r.Total.OEE.Value <= 0 || r.Total.OEE.Value >= 1 {
-		t.Errorf("total OEE = %v, want a ratio in (0, 1)", r.Total.OEE)
+	shifts := []performance.Shift{{Name: "Early", Start: 6 * time.Hour, Length: 8 * time.Hour}, {Name: "Late", Start: 14 * time.Hour, Length: 8 * time.Hour},
+		{Name: "Night", Start: 22 * time.Hour, Length: 8 * time.Hour}}
+	for _, c := range []struct {
+		name string
+		loc  *time.Location
+		by   string
+		rows int
+	}{
+		{"UTC by day", time.UTC, "day", 5},
+		{"Berlin by day", berlin, "day", 6},
+		{"Berlin by shift", berlin, "shift", 16},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			src := history(start.Add(-24*time.Hour), 7, now)
+			src.loc, src.shifts = c.loc, shifts
+			src.ivs[len(src.ivs)-1].State, src.ivs[len(src.ivs)-1].Planned = performance.Down, true
+			q := performance.Query{SiteID: siteID, Range: performance.Range{From: start, To: start.Add(5 * 24 * time.Hour)}, By: c.by}
+			hourly := performance.NewService(src, func() time.Time { return now })
+			hourly.HourlyAfter = 0
+			raw := performance.NewService(src, func() time.Time { return now })
+			raw.HourlyAfter = 365 * 24 * time.Hour
+			h, err := hourly.OEE(sysCtx, q)
+			if err != nil {
+				t.Fatal(err)
+			}
+			r, err := raw.OEE(sysCtx, q)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(r.Rows) != c.rows {
+				t.Fatalf("%d rows, want %d", len(r.Rows), c.rows)
+			}
+			if diff := cmp.Diff(r, h); diff != "" {
+				t.Errorf("hourly vs raw (-raw +hourly):\n%s", diff)
+			}
+			if !r.Total.OEE.Defined || r.Total.OEE.Value <= 0 || r.Total.OEE.Value >= 1 {
+				t.Errorf("total OEE = %v, want a ratio in (0, 1)", r.Total.OEE)
+			}
+		})
 	}
 }
 
@@ -183,6 +207,7 @@ func TestReportRules(t *testing.T) {
 	}{
 		{performance.Query{Range: day}, "site", "required"},
 		{performance.Query{SiteID: siteID, Range: day, By: "week"}, "by", "enum"},
+		{performance.Query{SiteID: siteID, Range: day, By: "order"}, "by", "line"},
 		{performance.Query{SiteID: siteID, Range: performance.Range{From: day.To, To: day.From}}, "to", "after"},
 		{performance.Query{SiteID: siteID, Range: performance.Range{From: day.From, To: day.From.AddDate(2, 0, 0)}}, "to", "max_range"},
 	} {
