@@ -211,7 +211,8 @@ func (s perfSource) Orders(ctx context.Context, q performance.Query) ([]performa
 		}
 		line = e.LineID
 	}
-	orders, err := s.prod.Orders(cliContext(ctx), production.OrderFilter{SiteIDs: []forkline.ID{q.SiteID}, LineID: line, Limit: 10000})
+	orders, err := s.prod.Orders(cliContext(ctx), production.OrderFilter{SiteIDs: []forkline.ID{q.SiteID}, LineID: line,
+		RanFrom: q.Range.From, RanTo: q.Range.To, Limit: 500})
 	if err != nil {
 		return nil, err
 	}

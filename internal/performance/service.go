@@ -114,6 +114,9 @@ func (s *Service) check(ctx context.Context, q Query, longest time.Duration) err
 		if q.LineID == "" && q.EquipmentID == "" {
 			p.Add("by", "line", "OEE by order is for one line or one equipment: orders run on lines")
 		}
+		if q.Range.Duration() > 93*24*time.Hour {
+			p.Add("to", "max_range", "OEE by order covers at most 93 days")
+		}
 	default:
 		p.Add("by", "enum", "by must be shift, day, order or empty")
 	}

@@ -71,7 +71,10 @@ type OrderFilter struct {
 	LineID  forkline.ID
 	ItemID  forkline.ID
 	States  []State
-	Limit   int
+	// RanFrom and RanTo, when set, select the orders that ran on their line
+	// in [RanFrom, RanTo): started before RanTo, not completed by RanFrom.
+	RanFrom, RanTo time.Time
+	Limit          int
 }
 
 // StateChange is one move of an order as the store books it.

@@ -321,7 +321,39 @@ func (s *MonitoringStore) updateTag(ctx context.Context, tx *sql.Tx, t *monitori
 		return err
 	}
 	t.Version, t.CreatedAt, t.UpdatedAt = t.Version+1, old.CreatedAt, now
-	return oneRow(res, forkline.ErrStaleVersion)
+	if err := oneRow(res, forkline.ErrStaleVersion); err != nil {
+		return err
+	}
+	if old.Address == t.Address && old.Role == t.Role && old.EquipmentID == t.EquipmentID {
+		return nil
+	}
+	// Another signal now: its first reading sets a new baseline, rather than
+	// counting from the old one.
+	if _, err := tx.ExecContext(ctx, `DELETE FROM machine_watermarks WHERE tag_id = $1`, t.ID); err != nil {
+		return fmt.Errorf("forget the watermark: %w", err)
+	}
+	if old.Role == monitoring.RoleState && old.EquipmentID != t.EquipmentID {
+		// The equipment lost its state signal: what it does now is not known,
+		// so its interval ends here (and is booked into its hours).
+		var id forkline.ID
+		err := tx.QueryRowContext(ctx, `SELECT id FROM equipment_intervals WHERE equipment_id = $1 AND ended_at IS NULL`, old.EquipmentID).Scan(&id)
+		if errors.Is(err, sql.ErrNoRows) {
+			return nil
+		} else if err != nil {
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, `UPDATE equipment_intervals SET ended_at = $1 WHERE id = $2 AND started_at < $1`, ts(now), id); err != nil {
+			return fmt.Errorf("end the interval: %w", err)
+		}
+		ivs, err := closedIntervals(ctx, tx, []forkline.ID{id})
+		if err != nil {
+			return err
+		}
+		if err := s.hours.exec(ctx, tx, hourArgs(ivs, nil, 1)); err != nil {
+			return fmt.Errorf("roll up hours: %w", err)
+		}
+	}
+	return nil
 }
 
 // activeAction is the audit action of a change: disable or enable when the
@@ -801,6 +833,23 @@ func (s *MonitoringStore) updateReason(ctx context.Context, tx *sql.Tx, r *monit
 		return forkline.ErrStaleVersion
 	}
 	ch.Action, ch.Before = activeAction(old.Active, r.Active), old
+	// The stops given this reason move between down and planned time in
+	// the hours when the reason turns planned (or back).
+	var ids []forkline.ID
+	var was []closedInterval
+	if old.Planned != r.Planned {
+		err := scanRows(ctx, tx, `SELECT id FROM equipment_intervals WHERE reason_id = $1 AND ended_at IS NOT NULL`, []any{r.ID}, func(rows *sql.Rows) error {
+			var id forkline.ID
+			ids = append(ids, id)
+			return rows.Scan(&ids[len(ids)-1])
+		})
+		if err != nil {
+			return fmt.Errorf("stops of the reason: %w", err)
+		}
+		if was, err = closedIntervals(ctx, tx, ids); err != nil {
+			return err
+		}
+	}
 	res, err := tx.ExecContext(ctx, `UPDATE downtime_reasons SET parent_id = $1, code = $2, name = $3, planned = $4, active = $5,
 		version = version + 1, updated_at = $6 WHERE id = $7 AND version = $8`,
 		nullIfEmpty(r.ParentID), r.Code, r.Name, r.Planned, r.Active, ts(s.now()), r.ID, r.Version)
@@ -808,7 +857,19 @@ func (s *MonitoringStore) updateReason(ctx context.Context, tx *sql.Tx, r *monit
 		return err
 	}
 	r.Version++
-	return oneRow(res, forkline.ErrStaleVersion)
+	if err := oneRow(res, forkline.ErrStaleVersion); err != nil || len(was) == 0 {
+		return err
+	}
+	is, err := closedIntervals(ctx, tx, ids)
+	if err != nil {
+		return err
+	}
+	for _, args := range [][]any{hourArgs(was, nil, -1), hourArgs(is, nil, 1)} { // one statement may not upsert a row twice
+		if err := s.hours.exec(ctx, tx, args); err != nil {
+			return fmt.Errorf("roll up hours: %w", err)
+		}
+	}
+	return nil
 }
 
 // checkParent checks that a reason's parent is a reason of its site and not

@@ -196,6 +196,14 @@ func (s prodStore) FindOrders(ctx context.Context, f production.OrderFilter) ([]
 		}
 		in("o.state", vals)
 	}
+	if !f.RanTo.IsZero() {
+		where = append(where, fmt.Sprintf("o.started_at < $%d", len(args)+1))
+		args = append(args, ts(f.RanTo))
+	}
+	if !f.RanFrom.IsZero() {
+		where = append(where, fmt.Sprintf("(o.completed_at IS NULL OR o.completed_at > $%d)", len(args)+1))
+		args = append(args, ts(f.RanFrom))
+	}
 	q := `SELECT ` + orderCols + orderFrom
 	if len(where) > 0 {
 		q += " WHERE " + strings.Join(where, " AND ")

@@ -86,5 +86,58 @@ func TestMonitoringHoursRollUp(t *testing.T) {
 			t.Fatal(err)
 		}
 		check("after an unplanned reason again")
+		// The reason itself turns planned: its stops move with it.
+		jam.Planned = true
+		if jam, err = w.store.SaveReason(asPat(), jam); err != nil {
+			t.Fatal(err)
+		}
+		if got, _ := w.store.Hours(ctx, w.filler.ID, all); got[2].Down != 0 || got[2].Planned != 14*time.Minute+30*time.Second {
+			t.Errorf("after JAM turned planned: %v down, %v planned in the 10:00 hour", got[2].Down, got[2].Planned)
+		}
+	})
+}
+
+// A mapping that now means another signal (its role, address or equipment
+// changed) forgets its watermark, so its next reading is a new baseline;
+// a state tag moved to other equipment ends the old equipment's interval.
+func TestMonitoringTagChangeForgetsItsWatermark(t *testing.T) {
+	storetest.Run(t, func(t *testing.T, db *sqlstore.DB, c *storetest.Clock) {
+		w := newMonWorld(t, db, c)
+		ctx := context.Background()
+		state := w.tag(t, w.filler, "forkline/v1/chi/filler/state", monitoring.RoleState)
+		good := w.tag(t, w.filler, "forkline/v1/chi/filler/good", monitoring.RoleGood)
+		open := monitoring.Interval{ID: w.ids.New(), EquipmentID: w.filler.ID, State: monitoring.Running, Start: c.Now().Add(-time.Hour)}
+		write(t, w, monitoring.Batch{Open: []monitoring.Interval{open}, Watermarks: []monitoring.Watermark{
+			{TagID: state.ID, Time: c.Now().Add(-time.Hour)}, {TagID: good.ID, Time: c.Now().Add(-time.Minute), Value: 1234}}})
+		good.Unit = "cups" // not a new signal: the watermark stays
+		good, err := w.store.SaveTag(asPat(), good, "unit")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if marks, _ := w.store.Watermarks(ctx); len(marks) != 2 {
+			t.Fatalf("watermarks after a unit change = %v, want both kept", marks)
+		}
+		good.Role = monitoring.RoleReject
+		if _, err := w.store.SaveTag(asPat(), good, "it counts rejects"); err != nil {
+			t.Fatal(err)
+		}
+		state.EquipmentID = w.capper.ID
+		if _, err := w.store.SaveTag(asPat(), state, "wired to the capper"); err != nil {
+			t.Fatal(err)
+		}
+		if marks, _ := w.store.Watermarks(ctx); len(marks) != 0 {
+			t.Errorf("watermarks after the changes = %v, want none", marks)
+		}
+		if ivs, _ := w.store.OpenIntervals(ctx); len(ivs) != 0 {
+			t.Errorf("open intervals = %v, want the filler's ended", ivs)
+		}
+		hours, err := w.store.Hours(ctx, w.filler.ID, monitoring.Range{From: c.Now().Add(-2 * time.Hour), To: c.Now().Add(time.Hour)})
+		var run time.Duration
+		for _, h := range hours {
+			run += h.Running
+		}
+		if err != nil || run != time.Hour {
+			t.Errorf("hours of the ended interval: %v running (%v), want 1h", run, err)
+		}
 	})
 }

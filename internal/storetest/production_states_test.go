@@ -148,6 +148,41 @@ func TestProductionStateRules(t *testing.T) {
 				t.Fatalf("CreateOrders = %v, %v", made, err)
 			}
 		})
+		t.Run("orders that ran in a time range", func(t *testing.T) {
+			l := pw.newLine(t)
+			t0 := c.Now()
+			done := pw.running(t, "PO-RAN-1", pw.b.bread, l, "10 kg") // runs from t0 to t0+1h
+			c.Advance(time.Hour)
+			pw.move(t, done, production.Completed)
+			c.Advance(time.Hour)
+			pw.running(t, "PO-RAN-2", pw.b.bread, l, "10 kg")  // from t0+2h, still running
+			pw.order(t, "PO-RAN-3", pw.b.bread, l, "10 kg", 5) // never started
+			ran := func(from, to time.Time) []string {
+				t.Helper()
+				os, err := pw.prod.Orders(pw.ctx, production.OrderFilter{LineID: l.ID, RanFrom: from, RanTo: to})
+				if err != nil {
+					t.Fatal(err)
+				}
+				var out []string
+				for _, o := range os {
+					out = append(out, o.Number)
+				}
+				return out
+			}
+			for _, tc := range []struct {
+				from, to time.Time
+				want     string
+			}{
+				{t0, t0.Add(30 * time.Minute), "[PO-RAN-1]"},
+				{t0.Add(90 * time.Minute), t0.Add(3 * time.Hour), "[PO-RAN-2]"},
+				{t0, t0.Add(3 * time.Hour), "[PO-RAN-1 PO-RAN-2]"},
+				{t0.Add(-time.Hour), t0, "[]"},
+			} {
+				if got := fmt.Sprint(ran(tc.from, tc.to)); got != tc.want {
+					t.Errorf("orders that ran in [%s, %s) = %s, want %s", tc.from.Sub(t0), tc.to.Sub(t0), got, tc.want)
+				}
+			}
+		})
 		t.Run("an order is refused whole with every problem", func(t *testing.T) {
 			_, err := pw.prod.CreateOrder(pw.ctx, production.OrderInput{SiteID: pw.site, ItemID: pw.b.bread.ID, LineID: pw.line[pw.siteB.ID].ID,
 				PlannedQuantity: qty("3 L"), PlannedStart: c.Now(), PlannedEnd: c.Now()})
