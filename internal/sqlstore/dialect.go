@@ -19,11 +19,15 @@ type dialect struct {
 	name     string // also the migrations folder
 	goose    goose.Dialect
 	mapError func(error) error
+	// forUpdate ends a SELECT that locks the rows it reads until the
+	// transaction ends: " FOR UPDATE" on PostgreSQL; nothing on SQLite, whose
+	// write transactions (BEGIN IMMEDIATE) already run one at a time.
+	forUpdate string
 }
 
 var (
 	sqliteDialect   = dialect{name: "sqlite", goose: goose.DialectSQLite3, mapError: sqlite.MapError}
-	postgresDialect = dialect{name: "postgres", goose: goose.DialectPostgres, mapError: postgres.MapError}
+	postgresDialect = dialect{name: "postgres", goose: goose.DialectPostgres, mapError: postgres.MapError, forUpdate: " FOR UPDATE"}
 )
 
 // IsPostgres reports whether dsn names a PostgreSQL database rather than a SQLite file.

@@ -919,7 +919,9 @@ func (s *MonitoringStore) Classify(ctx context.Context, interval, reason forklin
 	err := s.db.tx(ctx, func(tx *sql.Tx) error {
 		var site forkline.ID
 		var err error
-		iv, err = scanInterval(tx.QueryRowContext(ctx, `SELECT `+intervalCols+` FROM equipment_intervals WHERE id = $1`, interval))
+		// Locked: a batch closing this interval meanwhile waits, so its hours
+		// are booked with the reason given here, or moved by it.
+		iv, err = scanInterval(tx.QueryRowContext(ctx, `SELECT `+intervalCols+` FROM equipment_intervals WHERE id = $1`+s.db.dialect.forUpdate, interval))
 		if err != nil {
 			return err // sql.ErrNoRows: not found
 		}
