@@ -36,6 +36,7 @@ func (ui *UI) uiRoutes() []Route {
 	}
 	if ui.cfg.Monitoring != nil {
 		rs = append(rs, ui.machineRoutes()...)
+		rs = append(rs, ui.machineTagRoutes()...)
 		if ui.terminal() {
 			rs = append(rs, ui.stopRoutes()...)
 		}

@@ -392,6 +392,9 @@ func (ui *UI) layout(w http.ResponseWriter, r *http.Request, v visit, title stri
 		if ui.terminal() && v.actor.CanAnywhere(forkline.PermDowntimeClassify) && v.actor.CanAnywhere(forkline.PermProductionRead) {
 			links = append(links, navLink{Label: "Classify stops", URL: "/terminal/stops"})
 		}
+		if v.actor.CanAnywhere(forkline.PermMachineConfigure) {
+			links = append(links, navLink{Label: "Machine tags", URL: "/machine/tags"})
+		}
 		section("Performance", links)
 	}
 	if ui.cfg.Inventory != nil {
