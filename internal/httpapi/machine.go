@@ -1,6 +1,7 @@
 package httpapi
 
 import (
+	"context"
 	"mime"
 	"net/http"
 	"time"
@@ -19,7 +20,7 @@ func (s *Server) machineRoutes() []Route {
 	rg := []string{"from", "to"}
 	return []Route{
 		{Method: "POST", Pattern: "/api/v1/machine/samples", Perm: forkline.PermMachineIngest, Tag: "machine data", Summary: "Send machine samples (up to 50,000); answered once they are stored. Samples no tag mapping takes are counted and dropped; a counter or state sample at or before the last stored one of its tag is a repeat", Request: samplesJSON{}, Response: ingestedJSON{}, Handler: s.handleIngest()},
-		{Method: "GET", Pattern: "/api/v1/machine/tags", Perm: read, Tag: "machine data", Summary: "Tag mappings of a site's equipment", Response: []tagJSON{}, Query: []string{"site"}, Handler: s.handleTags()},
+		{Method: "GET", Pattern: "/api/v1/machine/tags", Perm: read, Tag: "machine data", Summary: "Tag mappings of a site's equipment", Response: []tagJSON{}, Query: []string{"site"}, Handler: siteList(s, s.cfg.Monitoring.Tags, tagToJSON)},
 		{Method: "POST", Pattern: "/api/v1/machine/tags", Perm: conf, Tag: "machine data", Summary: "Map a tag address to an equipment as its state, good or reject counter, or a process value", Request: tagJSON{}, Response: tagJSON{}, Status: http.StatusCreated, Handler: s.handleTagSave(false)},
 		{Method: "PUT", Pattern: "/api/v1/machine/tags/{id}", Perm: conf, Tag: "machine data", Summary: "Change a tag mapping (send the version you read and a reason)", Request: tagJSON{}, Response: tagJSON{}, Handler: s.handleTagSave(true)},
 		{Method: "GET", Pattern: "/api/v1/machine/tags/{id}/trend", Perm: read, Tag: "machine data", Summary: "A process tag's minimum, maximum and mean per minute", Response: trendJSON{}, Query: rg, Handler: s.handleTrend()},
@@ -29,11 +30,11 @@ func (s *Server) machineRoutes() []Route {
 		{Method: "GET", Pattern: "/api/v1/equipment/{id}/counts", Perm: read, Tag: "machine data", Summary: "An equipment's good and rejected units per minute", Response: []countJSON{}, Query: rg, Handler: s.handleCounts()},
 		{Method: "GET", Pattern: "/api/v1/equipment/{id}/rates", Perm: read, Tag: "machine data", Summary: "An equipment's planned run time per unit, by item", Response: []rateJSON{}, Handler: s.handleRates()},
 		{Method: "PUT", Pattern: "/api/v1/equipment/{id}/rates", Perm: conf, Tag: "machine data", Summary: "Set an equipment's planned run time per unit (for one item, or every item without itemId); 0 removes it", Request: rateJSON{}, Response: []rateJSON{}, Handler: s.handleRateSave()},
-		{Method: "GET", Pattern: "/api/v1/downtime-reasons", Perm: read, Tag: "downtime", Summary: "A site's downtime reason tree, parents first", Response: []reasonJSONOut{}, Query: []string{"site"}, Handler: s.handleReasons()},
+		{Method: "GET", Pattern: "/api/v1/downtime-reasons", Perm: read, Tag: "downtime", Summary: "A site's downtime reason tree, parents first", Response: []reasonJSONOut{}, Query: []string{"site"}, Handler: siteList(s, s.cfg.Monitoring.Reasons, reasonToJSON)},
 		{Method: "POST", Pattern: "/api/v1/downtime-reasons", Perm: conf, Tag: "downtime", Summary: "Add a downtime reason; planned reasons take the stop out of planned busy time", Request: reasonJSONOut{}, Response: reasonJSONOut{}, Status: http.StatusCreated, Handler: s.handleReasonSave(false)},
 		{Method: "PUT", Pattern: "/api/v1/downtime-reasons/{id}", Perm: conf, Tag: "downtime", Summary: "Change a downtime reason (send the version you read)", Request: reasonJSONOut{}, Response: reasonJSONOut{}, Handler: s.handleReasonSave(true)},
 		{Method: "POST", Pattern: "/api/v1/stops/{id}/classify", Perm: forkline.PermDowntimeClassify, Tag: "downtime", Summary: "Give a stop (a down, idle or unknown interval) its reason", Request: classifyJSON{}, Response: intervalJSON{}, Handler: s.handleClassify()},
-		{Method: "GET", Pattern: "/api/v1/shifts", Perm: read, Tag: "machine data", Summary: "A site's shift calendar", Response: []shiftJSON{}, Query: []string{"site"}, Handler: s.handleShifts()},
+		{Method: "GET", Pattern: "/api/v1/shifts", Perm: read, Tag: "machine data", Summary: "A site's shift calendar", Response: []shiftJSON{}, Query: []string{"site"}, Handler: siteList(s, s.cfg.Monitoring.Shifts, shiftToJSON)},
 		{Method: "POST", Pattern: "/api/v1/shifts", Perm: conf, Tag: "machine data", Summary: "Add a shift (local start time, length in hours, weekdays it starts on)", Request: shiftJSON{}, Response: shiftJSON{}, Status: http.StatusCreated, Handler: s.handleShiftSave(false)},
 		{Method: "PUT", Pattern: "/api/v1/shifts/{id}", Perm: conf, Tag: "machine data", Summary: "Change a shift (send the version you read)", Request: shiftJSON{}, Response: shiftJSON{}, Handler: s.handleShiftSave(true)},
 	}
@@ -58,21 +59,6 @@ func (s *Server) handleIngest() http.Handler {
 	})
 }
 
-func (s *Server) handleTags() http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		tags, err := s.cfg.Monitoring.Tags(r.Context(), r.URL.Query().Get("site"))
-		if err != nil {
-			s.fail(w, r, err)
-			return
-		}
-		out := make([]tagJSON, 0, len(tags))
-		for _, t := range tags {
-			out = append(out, tagToJSON(t))
-		}
-		encode(w, http.StatusOK, out)
-	})
-}
-
 func (s *Server) handleTagSave(change bool) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		var in tagJSON
@@ -81,15 +67,10 @@ func (s *Server) handleTagSave(change bool) http.Handler {
 			return
 		}
 		t := tagFromJSON(in)
-		status := http.StatusCreated
-		if change {
-			t.ID, status = r.PathValue("id"), http.StatusOK
-			if t.Version < 1 {
-				s.fail(w, r, fieldError(forkline.Invalid, "version", "required", "version is required: send the version you read"))
-				return
-			}
-		} else {
-			t.ID, t.Version = "", 0
+		status, err := saveTarget(r, change, &t.ID, &t.Version)
+		if err != nil {
+			s.fail(w, r, err)
+			return
 		}
 		saved, err := s.cfg.Monitoring.SaveTag(r.Context(), t, in.Reason)
 		if err != nil {
@@ -225,21 +206,6 @@ func (s *Server) handleRateSave() http.Handler {
 	})
 }
 
-func (s *Server) handleReasons() http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		rs, err := s.cfg.Monitoring.Reasons(r.Context(), r.URL.Query().Get("site"))
-		if err != nil {
-			s.fail(w, r, err)
-			return
-		}
-		out := make([]reasonJSONOut, 0, len(rs))
-		for _, x := range rs {
-			out = append(out, reasonToJSON(x))
-		}
-		encode(w, http.StatusOK, out)
-	})
-}
-
 func (s *Server) handleReasonSave(change bool) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		var in reasonJSONOut
@@ -248,15 +214,10 @@ func (s *Server) handleReasonSave(change bool) http.Handler {
 			return
 		}
 		x := reasonFromJSON(in)
-		status := http.StatusCreated
-		if change {
-			x.ID, status = r.PathValue("id"), http.StatusOK
-			if x.Version < 1 {
-				s.fail(w, r, fieldError(forkline.Invalid, "version", "required", "version is required: send the version you read"))
-				return
-			}
-		} else {
-			x.ID, x.Version = "", 0
+		status, err := saveTarget(r, change, &x.ID, &x.Version)
+		if err != nil {
+			s.fail(w, r, err)
+			return
 		}
 		saved, err := s.cfg.Monitoring.SaveReason(r.Context(), x)
 		if err != nil {
@@ -283,21 +244,6 @@ func (s *Server) handleClassify() http.Handler {
 	})
 }
 
-func (s *Server) handleShifts() http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		ss, err := s.cfg.Monitoring.Shifts(r.Context(), r.URL.Query().Get("site"))
-		if err != nil {
-			s.fail(w, r, err)
-			return
-		}
-		out := make([]shiftJSON, 0, len(ss))
-		for _, x := range ss {
-			out = append(out, shiftToJSON(x))
-		}
-		encode(w, http.StatusOK, out)
-	})
-}
-
 func (s *Server) handleShiftSave(change bool) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		var in shiftJSON
@@ -311,15 +257,10 @@ func (s *Server) handleShiftSave(change bool) http.Handler {
 			s.fail(w, r, err)
 			return
 		}
-		status := http.StatusCreated
-		if change {
-			x.ID, status = r.PathValue("id"), http.StatusOK
-			if x.Version < 1 {
-				s.fail(w, r, fieldError(forkline.Invalid, "version", "required", "version is required: send the version you read"))
-				return
-			}
-		} else {
-			x.ID, x.Version = "", 0
+		status, err := saveTarget(r, change, &x.ID, &x.Version)
+		if err != nil {
+			s.fail(w, r, err)
+			return
 		}
 		saved, err := s.cfg.Monitoring.SaveShift(r.Context(), x)
 		if err != nil {
@@ -328,4 +269,36 @@ func (s *Server) handleShiftSave(change bool) http.Handler {
 		}
 		encode(w, status, shiftToJSON(saved))
 	})
+}
+
+// siteList answers GET ?site= with what list returns for the site, each
+// record in its wire form.
+func siteList[T, W any](s *Server, list func(context.Context, forkline.ID) ([]T, error), wire func(T) W) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		recs, err := list(r.Context(), r.URL.Query().Get("site"))
+		if err != nil {
+			s.fail(w, r, err)
+			return
+		}
+		out := make([]W, 0, len(recs))
+		for _, rec := range recs {
+			out = append(out, wire(rec))
+		}
+		encode(w, http.StatusOK, out)
+	})
+}
+
+// saveTarget readies a record for a create (no ID, version 0; answered
+// 201) or for a change of the record the path names (the version the
+// caller read is required; answered 200).
+func saveTarget(r *http.Request, change bool, id *forkline.ID, version *int) (int, error) {
+	if !change {
+		*id, *version = "", 0
+		return http.StatusCreated, nil
+	}
+	*id = r.PathValue("id")
+	if *version < 1 {
+		return 0, fieldError(forkline.Invalid, "version", "required", "version is required: send the version you read")
+	}
+	return http.StatusOK, nil
 }
