@@ -212,12 +212,6 @@ func (p *Pipeline) Subscribe() (<-chan Change, func()) {
 	}
 }
 
-// OpenStates returns the current state of every equipment that has one.
-// Safe to call from any goroutine once Run has loaded.
-func (p *Pipeline) OpenStates(ctx context.Context) ([]Interval, error) {
-	return p.store.OpenIntervals(ctx)
-}
-
 func (p *Pipeline) load(ctx context.Context) error {
 	tags, err := p.store.Tags(ctx)
 	if err != nil {
